@@ -1,0 +1,47 @@
+"""Entry point: `streamlit run app/Home.py`. Owns the shared sidebar settings and the navigation."""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # so that pages can import the `core` package
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+import ui  # noqa: E402
+from core.device import available_devices, describe_device  # noqa: E402
+from registry import LESSONS  # noqa: E402
+
+st.set_page_config(page_title="Neural networks from the ground up", page_icon=":material/neurology:", layout="wide")
+
+
+def home() -> None:
+    intro = ui.prose("home")
+    st.title("Neural networks from the ground up")
+    st.markdown(intro[""])
+    st.subheader("The ladder")
+    for step, lesson in enumerate(LESSONS, start=1):
+        with st.container(border=True):
+            left, right = st.columns([5, 1], vertical_alignment="center")
+            left.markdown(f"**{step}. {lesson.title}**  \n{lesson.summary}")
+            if lesson.available:
+                right.page_link(lesson.page, label="Open", icon=":material/arrow_forward:")
+            else:
+                right.caption("coming soon")
+    st.markdown(intro["How to use it"])
+
+
+with st.sidebar:
+    st.header("Settings")
+    st.selectbox("Device", available_devices(), key="device",
+                 help="Only devices that are really present are offered. NumPy lessons always run on the CPU.")
+    in_use = ui.device()
+    if in_use is not None:
+        st.caption(f"In use: **{describe_device(in_use)}**")
+    st.number_input("Random seed", min_value=0, max_value=2**31 - 1, value=ui.DEFAULT_SEED, step=1, key="seed",
+                    help="Same seed, same data, same initial weights, same curves.")
+
+pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
+pages += [st.Page(lesson.page, title=lesson.title, icon=lesson.icon) for lesson in LESSONS if lesson.available]
+st.navigation(pages).run()

@@ -1,0 +1,143 @@
+"""A two-layer ReLU network with no bias, trained by hand-written backprop in NumPy (float64).
+
+    h      = X @ W1            # (N, H)
+    h_relu = max(h, 0)         # (N, H)
+    y_hat  = h_relu @ W2       # (N, D_out)
+    loss   = sum((y_hat - y)^2)
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Problem:
+    """Random data and random initial weights, all float64."""
+
+    X: np.ndarray  # (N, D_in)
+    y: np.ndarray  # (N, D_out)
+    W1: np.ndarray  # (D_in, H)
+    W2: np.ndarray  # (H, D_out)
+    X_val: np.ndarray  # (N, D_in) fresh random inputs the net never trains on
+    y_val: np.ndarray  # (N, D_out) and their fresh random targets
+
+
+@dataclass
+class TrainResult:
+    """Loss per iteration on the training batch and on the held-out batch, plus the final weights."""
+
+    losses: list[float]
+    val_losses: list[float]
+    W1: np.ndarray
+    W2: np.ndarray
+    diverged_at: int | None = None  # iteration whose loss overflowed or became NaN
+
+
+def check_sizes(**sizes: int) -> None:
+    """Raise ValueError naming the first size that is not a positive integer."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def make_problem(N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10, seed: int = 0) -> Problem:
+    """Return standard-normal inputs, targets and weights drawn from one seeded generator."""
+    check_sizes(N=N, D_in=D_in, H=H, D_out=D_out)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((N, D_in))
+    y = rng.standard_normal((N, D_out))
+    W1 = rng.standard_normal((D_in, H))
+    W2 = rng.standard_normal((H, D_out))
+    X_val = rng.standard_normal((N, D_in))
+    y_val = rng.standard_normal((N, D_out))
+    return Problem(X, y, W1, W2, X_val, y_val)
+
+
+def forward(X: np.ndarray, W1: np.ndarray, W2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return h, h_relu and y_hat for inputs X."""
+    h = X @ W1  # (N, H)
+    h_relu = np.maximum(h, 0)  # (N, H)
+    y_hat = h_relu @ W2  # (N, D_out)
+    return h, h_relu, y_hat
+
+
+def squared_error(y_hat: np.ndarray, y: np.ndarray) -> float:
+    """Return the summed squared error (no division by N, as in the original example)."""
+    return float(np.square(y_hat - y).sum())
+
+
+def backward(
+    X: np.ndarray,
+    y: np.ndarray,
+    W2: np.ndarray,
+    h: np.ndarray,
+    h_relu: np.ndarray,
+    y_hat: np.ndarray,
+    mask_relu: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return dL/dW1 and dL/dW2 by the chain rule, from the output back to the input."""
+    grad_y_hat = 2.0 * (y_hat - y)  # (N, D_out)  dL/dy_hat
+    grad_W2 = h_relu.T @ grad_y_hat  # (H, D_out)  because y_hat = h_relu @ W2
+    grad_h_relu = grad_y_hat @ W2.T  # (N, H)
+    grad_h = grad_h_relu.copy()  # (N, H)
+    if mask_relu:
+        grad_h[h < 0] = 0  # ReLU lets the gradient through only where h > 0
+    grad_W1 = X.T @ grad_h  # (D_in, H)  because h = X @ W1
+    return grad_W1, grad_W2
+
+
+def train(
+    N: int = 64,
+    D_in: int = 1000,
+    H: int = 100,
+    D_out: int = 10,
+    lr: float = 1e-6,
+    num_iters: int = 500,
+    seed: int = 0,
+    on_iteration: Callable[[int], None] | None = None,
+) -> TrainResult:
+    """Train by gradient descent; stop and set `diverged_at` if the loss overflows."""
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_sizes(num_iters=num_iters)
+    p = make_problem(N, D_in, H, D_out, seed)
+    X, y, W1, W2 = p.X, p.y, p.W1, p.W2
+    losses, val_losses = [], []
+    with np.errstate(over="ignore", invalid="ignore"):  # we report overflow ourselves
+        for t in range(num_iters):
+            h, h_relu, y_hat = forward(X, W1, W2)
+            loss = squared_error(y_hat, y)
+            if not np.isfinite(loss):
+                return TrainResult(losses, val_losses, W1, W2, diverged_at=t)
+            losses.append(loss)
+            _, _, y_val_hat = forward(p.X_val, W1, W2)  # never trained on
+            val_losses.append(squared_error(y_val_hat, p.y_val))
+            grad_W1, grad_W2 = backward(X, y, W2, h, h_relu, y_hat)
+            W1 = W1 - lr * grad_W1
+            W2 = W2 - lr * grad_W2
+            if on_iteration is not None:
+                on_iteration(t)  # lets a page show progress
+    return TrainResult(losses, val_losses, W1, W2)
+
+
+def tensor_shapes(N: int, D_in: int, H: int, D_out: int) -> list[tuple[str, tuple[int, ...], str]]:
+    """Return (name, shape, meaning) for every array in one forward and backward pass at these sizes."""
+    p = make_problem(N, D_in, H, D_out)
+    h, h_relu, y_hat = forward(p.X, p.W1, p.W2)
+    grad_W1, grad_W2 = backward(p.X, p.y, p.W2, h, h_relu, y_hat)
+    arrays = [
+        ("X", p.X, "inputs, one row per example"),
+        ("y", p.y, "targets"),
+        ("W1", p.W1, "first-layer weights"),
+        ("h", h, "X @ W1, before the ReLU"),
+        ("h_relu", h_relu, "max(h, 0)"),
+        ("W2", p.W2, "second-layer weights"),
+        ("y_hat", y_hat, "h_relu @ W2, the prediction"),
+        ("grad_y_hat", 2.0 * (y_hat - p.y), "dL/dy_hat = 2 (y_hat - y)"),
+        ("grad_W2", grad_W2, "h_relu.T @ grad_y_hat"),
+        ("grad_h", h, "(grad_y_hat @ W2.T) masked where h < 0"),
+        ("grad_W1", grad_W1, "X.T @ grad_h"),
+    ]
+    return [(name, tuple(a.shape), meaning) for name, a, meaning in arrays]

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv and install the Python requirements (only when they changed since the last run).
+# With --dev: also the test tools and, on Debian/Ubuntu, Chromium and the FashionMNIST package for the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+reqs=requirements.txt
+[[ "${1:-}" == "--dev" ]] && reqs=requirements-dev.txt
+
+if [[ "${1:-}" == "--dev" ]] && command -v apt-get >/dev/null; then
+  missing=()
+  for pkg in chromium dataset-fashion-mnist; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if (( ${#missing[@]} )); then
+    sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    echo "Installing Debian packages: ${missing[*]}"
+    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; }; then
+      echo "Could not install ${missing[*]}; the tests that need them will be skipped with a reason." >&2
+    fi
+  fi
+fi
+
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+stamp=.venv/.installed-$(cat requirements.txt "$reqs" | sha1sum | cut -c1-12)
+if [[ ! -e "$stamp" ]]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -r "$reqs"
+  touch "$stamp"
+fi

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real `streamlit run` server and a headless Chromium driven by Playwright."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium flags for a closed network and a root user (no sandbox, no background calls home).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Start the app exactly as a learner does and yield its URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app/Home.py", "--server.port", str(port),
+           "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+    server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise RuntimeError("streamlit did not start within 30 s")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Debian Chromium; skipped with a reason outside CI when it is missing, failing in CI."""
+    missing = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "playwright is not installed (pip install -r requirements-dev.txt)"
+    if missing is None and not Path(CHROMIUM).exists():
+        missing = "Chromium is not installed (Debian: apt-get install chromium)"
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    """A fresh browser tab on the app; a screenshot of where it ended is saved in SCREENSHOT_DIR or a temp dir."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab.set_default_timeout(30_000)
+    tab.goto(app_url)
+    yield tab
+    shots = Path(os.environ.get("SCREENSHOT_DIR") or request.config._tmp_path_factory.mktemp("screens"))
+    shots.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=shots / f"{request.node.name}-end.png")
+    tab.close()

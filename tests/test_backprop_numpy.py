@@ -1,0 +1,97 @@
+"""The hand-written NumPy network: PyTorch autograd in float64 is the answer key."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from core import backprop_numpy as bp
+from core.gradcheck import check_gradients
+
+
+def torch_gradients(p: bp.Problem) -> tuple[np.ndarray, np.ndarray]:
+    X, y = torch.from_numpy(p.X), torch.from_numpy(p.y)
+    W1, W2 = torch.from_numpy(p.W1).requires_grad_(), torch.from_numpy(p.W2).requires_grad_()
+    (X.mm(W1).clamp(min=0).mm(W2) - y).pow(2).sum().backward()
+    return W1.grad.numpy(), W2.grad.numpy()
+
+
+@pytest.mark.parametrize("N, D_in, H, D_out", [(64, 1000, 100, 10), (1, 1, 1, 1), (7, 3, 5, 2), (32, 50, 200, 4)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_hand_written_gradients_equal_autograd(N, D_in, H, D_out, seed):
+    p = bp.make_problem(N, D_in, H, D_out, seed)
+    h, h_relu, y_hat = bp.forward(p.X, p.W1, p.W2)
+    grad_W1, grad_W2 = bp.backward(p.X, p.y, p.W2, h, h_relu, y_hat)
+    ref_W1, ref_W2 = torch_gradients(p)
+    assert grad_W1.dtype == np.float64
+    np.testing.assert_allclose(grad_W1, ref_W1, rtol=1e-12, atol=1e-12 * np.abs(ref_W1).max())
+    np.testing.assert_allclose(grad_W2, ref_W2, rtol=1e-12, atol=1e-12 * np.abs(ref_W2).max())
+
+
+def test_forgetting_the_relu_mask_changes_only_grad_W1():
+    p = bp.make_problem(16, 20, 30, 3, seed=0)
+    h, h_relu, y_hat = bp.forward(p.X, p.W1, p.W2)
+    good, bad = bp.backward(p.X, p.y, p.W2, h, h_relu, y_hat), bp.backward(p.X, p.y, p.W2, h, h_relu, y_hat, False)
+    np.testing.assert_array_equal(good[1], bad[1])
+    assert not np.allclose(good[0], bad[0])
+
+
+def test_default_training_falls_five_orders_of_magnitude():
+    result = bp.train()
+    assert len(result.losses) == 500 and result.diverged_at is None
+    assert math.log10(result.losses[0] / result.losses[-1]) >= 5
+
+
+def test_same_seed_same_history_other_seed_other_history():
+    a, b, c = bp.train(num_iters=50, seed=3), bp.train(num_iters=50, seed=3), bp.train(num_iters=50, seed=4)
+    assert a.losses == b.losses and a.val_losses == b.val_losses
+    np.testing.assert_array_equal(a.W1, b.W1)
+    assert a.losses != c.losses
+
+
+def test_memorises_noise_without_generalising():
+    result = bp.train()
+    baseline = 64 * 10  # expected loss of predicting zero for standard-normal targets
+    assert result.losses[-1] < 1e-3
+    assert min(result.val_losses) > baseline  # never better than predicting zero
+
+
+def test_divergence_is_reported_with_its_iteration_and_keeps_the_curve():
+    result = bp.train(lr=1e-4)
+    assert result.diverged_at is not None and 0 < result.diverged_at < 500
+    assert len(result.losses) == result.diverged_at
+    assert all(np.isfinite(result.losses))
+    assert result.losses[-1] > result.losses[0]  # it was growing before it overflowed
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(N=0), "N"), (dict(D_in=-3), "D_in"), (dict(H=0), "H"), (dict(D_out=2.5), "D_out"),
+    (dict(num_iters=0), "num_iters"), (dict(lr=0.0), "lr"), (dict(lr=-1e-6), "lr"), (dict(lr=float("nan")), "lr"),
+])
+def test_bad_arguments_raise_a_clear_value_error(kwargs, name):
+    with pytest.raises(ValueError, match=f"^{name} must be"):
+        bp.train(**kwargs)
+
+
+def test_progress_hook_sees_every_iteration():
+    seen = []
+    bp.train(N=4, D_in=5, H=6, D_out=2, num_iters=7, on_iteration=seen.append)
+    assert seen == list(range(7))
+
+
+def test_shape_table_matches_real_arrays():
+    shapes = {name: shape for name, shape, _ in bp.tensor_shapes(8, 30, 20, 4)}
+    assert shapes["X"] == (8, 30) and shapes["W1"] == (30, 20) and shapes["h_relu"] == (8, 20)
+    assert shapes["y_hat"] == (8, 4) and shapes["grad_W2"] == (20, 4) and shapes["grad_W1"] == (30, 20)
+    assert shapes["grad_W1"] == shapes["W1"] and shapes["grad_W2"] == shapes["W2"]
+
+
+def test_gradient_check_passes_when_right_and_fails_when_broken():
+    good = check_gradients(seed=2)
+    assert good.passed
+    assert max(good.autograd_error.values()) < 1e-13 and max(good.finite_diff_error.values()) < 1e-7
+    bad = check_gradients(seed=2, mask_relu=False)
+    assert not bad.passed
+    assert bad.autograd_error["W1"] > 0.1 and bad.finite_diff_error["W1"] > 0.1
+    assert bad.autograd_error["W2"] < 1e-13  # the bug is in the first layer only
