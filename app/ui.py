@@ -2,8 +2,9 @@
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 import torch
@@ -12,6 +13,8 @@ from core.device import DeviceUnavailableError, resolve_device
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
 DEFAULT_SEED = 0
+LR_CHOICES = [float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 5)]  # 1e-9 ... 5, exact literals
+T = TypeVar("T")
 
 
 def seed() -> int:
@@ -41,3 +44,27 @@ def show_source(*functions: Callable, height: int = 480) -> None:
     st.caption(f"The code that ran, from `{functions[0].__module__}`:")
     for tab, f in zip(st.tabs([f"{f.__name__}()" for f in functions]), functions):
         tab.code(inspect.getsource(f), language="python", height=height, wrap_lines=True)
+
+
+def lr_slider(label: str, default: float, key: str, container=st) -> float:
+    """A learning-rate slider on a log scale (three stops per decade)."""
+    return container.select_slider(label, options=LR_CHOICES, value=default, format_func=lambda v: f"{v:.0e}",
+                                   key=key)
+
+
+def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Training") -> dict[str, T]:
+    """Run `run(name)` for each name with a progress bar, and return the results by name."""
+    bar = st.progress(0.0)
+    results = {}
+    for i, name in enumerate(names):
+        bar.progress(i / len(names), text=f"{what}: {name} ({i + 1} of {len(names)})")
+        results[name] = run(name)
+    bar.empty()
+    return results
+
+
+def report_divergence(name: str, diverged_at: int | None, step: str = "iteration") -> None:
+    """Say where a run diverged, if it did: a message, never a stack trace."""
+    if diverged_at is not None:
+        st.error(f"**{name} diverged at {step} {diverged_at}**: the loss overflowed. "
+                 "The curve stops there; try a smaller learning rate.")

@@ -3,6 +3,7 @@
 Run: python bench/bench_backprop.py [--check]   (--check exits 1 when a target is missed)
 """
 
+import logging
 import statistics
 import sys
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
+logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest runs without a server; its warnings are noise here
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 

@@ -12,21 +12,24 @@ def loss_figure(
     curves: Mapping[str, Sequence[float]],
     title: str = "Loss",
     x_title: str = "iteration",
+    y_title: str = "loss",
     log_y: bool = True,
     diverged_at: int | None = None,
     reference: tuple[str, float] | None = None,
 ) -> go.Figure:
     """Return one line per named curve, with an optional marked divergence and a dashed reference level."""
     fig = go.Figure()
-    for name, values in curves.items():
-        fig.add_trace(go.Scatter(x=list(range(len(values))), y=list(values), mode="lines", name=name))
+    for i, (name, values) in enumerate(curves.items()):
+        dash = ("solid", "dash", "dot", "dashdot")[i % 4]  # curves that coincide stay distinguishable
+        fig.add_trace(go.Scatter(x=list(range(len(values))), y=list(values), mode="lines", name=name,
+                                 line=dict(dash=dash, width=2.5 if i == 0 else 2)))
     if diverged_at is not None:
         fig.add_vline(x=diverged_at, line_dash="dot", line_color="crimson",
                       annotation_text=f"diverged at {diverged_at}")
     if reference is not None:
         label, level = reference
         fig.add_hline(y=level, line_dash="dash", line_color="gray", annotation_text=label)
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title="loss", **LAYOUT)
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **LAYOUT)
     fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power")
     return fig
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from registry import LESSONS
+
 pytestmark = pytest.mark.browser
 
 
@@ -45,5 +47,16 @@ def test_diverging_learning_rate_is_a_message_not_a_trace(page):
     slider.focus()
     for _ in range(6):  # 1e-6 -> 2e-6 -> 5e-6 -> 1e-5 -> 2e-5 -> 5e-5 -> 1e-4
         slider.press("ArrowRight")
-    expect(page.get_by_text("Diverged at iteration")).to_be_visible()
+    expect(page.get_by_text("diverged at iteration").first).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.available], ids=lambda lesson: lesson.slug)
+def test_every_lesson_page_renders_from_the_sidebar(page, lesson, tmp_path):
+    expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=lesson.title).click()
+    expect(page.get_by_role("heading", name=lesson.title, exact=True)).to_be_visible()
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)  # the run has finished
+    assert page.locator("[data-testid=stException]").count() == 0
+    screenshot(page, lesson.slug, tmp_path)

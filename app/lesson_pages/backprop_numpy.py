@@ -9,7 +9,6 @@ import ui
 from core import backprop_numpy as bp
 from core import charts, gradcheck
 
-LR_CHOICES = [m * 10.0**e for e in range(-9, -2) for m in (1, 2, 5)]
 BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
 
 text = ui.prose("backprop_numpy")
@@ -23,8 +22,7 @@ D_in = cols[1].number_input("D_in (input size)", min_value=1, max_value=4000, va
 H = cols[2].number_input("H (hidden units)", min_value=1, max_value=1000, value=100, key="bp_H")
 D_out = cols[3].number_input("D_out (output size)", min_value=1, max_value=100, value=10, key="bp_D_out")
 num_iters = cols[4].number_input("iterations", min_value=1, max_value=5000, value=500, step=50, key="bp_iters")
-lr = cols[5].select_slider("learning rate", options=LR_CHOICES, value=1e-6, format_func=lambda v: f"{v:.0e}",
-                           key="bp_lr")
+lr = ui.lr_slider("learning rate", 1e-6, key="bp_lr", container=cols[5])
 seed = ui.seed()
 st.caption(f"Seed {seed} (sidebar). NumPy computes on the CPU in float64 whatever device is chosen.")
 
@@ -45,9 +43,7 @@ if on_iteration is not None:
 
 # ---- training result beside its code --------------------------------------------------------------------
 st.header("Training")
-if result.diverged_at is not None:
-    st.error(f"**Diverged at iteration {result.diverged_at}**: the loss overflowed float64. "
-             "The curve shows every iteration up to there. Try a smaller learning rate.")
+ui.report_divergence("Training", result.diverged_at)
 left, right = st.columns([5, 6])
 with left:
     st.plotly_chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",

@@ -1,0 +1,131 @@
+"""Lesson 2: the same network four ways, from NumPy by hand to autograd with a custom Function."""
+
+import streamlit as st
+
+import ui
+from core import autograd_demos as demos
+from core import autograd_ladder as ladder
+from core import charts
+
+text = ui.prose("tensors_autograd")
+st.title("Tensors and autograd")
+st.markdown(text[""])
+
+device = ui.device()
+if device is None:
+    st.stop()
+
+cols = st.columns([3, 2, 2])
+chosen = cols[0].multiselect("Implementations", list(ladder.STAGES), default=list(ladder.STAGES), key="ta_stages")
+lr = ui.lr_slider("learning rate", 1e-6, key="ta_lr", container=cols[1])
+num_iters = cols[2].number_input("iterations", min_value=1, max_value=2000, value=500, step=50, key="ta_iters")
+seed = ui.seed()
+st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions run on **{device}** in "
+           f"{str(ladder.dtype_for(device)).removeprefix('torch.')}; NumPy runs on the CPU in float64.")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> ladder.Run:
+    return ladder.run_stage(name, lr=lr, num_iters=num_iters, seed=seed, device=device)
+
+
+if not chosen:
+    st.warning("Choose at least one implementation to run.")
+    st.stop()
+runs = ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device)))
+for name, run in runs.items():
+    ui.report_divergence(name, run.diverged_at)
+
+# ---- the four curves and how far apart they are ------------------------------------------------------------
+left, right = st.columns([5, 6])
+with left:
+    st.plotly_chart(charts.loss_figure({name: run.losses for name, run in runs.items()},
+                                       title="Four implementations, one curve?"), key="ta_loss")
+    gaps = ladder.largest_differences(runs)
+    if len(runs) > 1 and gaps:
+        st.metric(f"largest relative gap from “{chosen[0]}”, over all steps", f"{max(gaps):.1e}")
+        shown_steps = sorted({0, 1, 2, 5, 10, 50, 100, 200, len(gaps) - 1} & set(range(len(gaps))))
+        st.dataframe([{"step": t, **{name: f"{run.losses[t]:.6g}" for name, run in runs.items()},
+                       "largest gap": f"{gaps[t]:.1e}"} for t in shown_steps], hide_index=True)
+with right:
+    ui.show_source(*(ladder.STAGES[name] for name in chosen))
+
+# ---- translation table and diffs ----------------------------------------------------------------------------
+st.header("From NumPy to PyTorch")
+st.markdown(text["From NumPy to PyTorch"])
+st.table(ladder.translation_table(), hide_index=True)
+
+st.header("What changed between stages")
+st.markdown(text["What changed between stages"])
+stages = list(ladder.STAGES)
+pair = st.radio("Compare", range(len(stages) - 1), horizontal=True, key="ta_diff", index=1,
+                format_func=lambda i: f"{stages[i]} → {stages[i + 1]}")
+st.code(ladder.stage_diff(ladder.STAGES[stages[pair]], ladder.STAGES[stages[pair + 1]]), language="diff")
+
+st.header("The custom Function")
+st.markdown(text["The custom Function"])
+left, right = st.columns(2)
+with left:
+    if ladder.gradcheck_my_relu(seed):
+        st.success("`torch.autograd.gradcheck(MyReLU.apply, ...)` returned **True**: the hand-written backward "
+                   "matches finite differences in float64.")
+    else:
+        st.error("`gradcheck` returned False: MyReLU's backward disagrees with finite differences.")
+    ui.show_source(ladder.gradcheck_my_relu, height=220)
+with right:
+    ui.show_source(ladder.MyReLU, height=420)
+
+# ---- live demonstrations -------------------------------------------------------------------------------------
+st.header("How autograd behaves")
+st.markdown(text["How autograd behaves"])
+tabs = st.tabs(["Gradients of y = w·x + b", "Forgetting grad.zero_()", "In-place update error", "tr(AXBX)"])
+with tabs[0]:
+    shown = demos.scalar_gradients()
+    warning = shown.pop("warning")
+    st.table([{"expression": k, "value after y.backward()": v} for k, v in shown.items()], hide_index=True)
+    if warning:
+        st.caption(f"Reading `y.grad` also made PyTorch warn: “{warning}”")
+    ui.show_source(demos.scalar_gradients, height=300)
+with tabs[1]:
+    zero = st.toggle("Zero the gradients after each update", value=False, key="ta_zero")
+    # without zeroing, the correct run is drawn beside it for comparison
+    shown_runs = {"zeroing": demos.train_with_or_without_zeroing(True, seed=seed, device=device)}
+    if not zero:
+        shown_runs["not zeroing"] = demos.train_with_or_without_zeroing(False, seed=seed, device=device)
+    for name, run in shown_runs.items():
+        ui.report_divergence(f"The run {name}", run.diverged_at, step="step")
+    c = st.columns(2)
+    c[0].plotly_chart(charts.loss_figure({k: r.losses for k, r in shown_runs.items()}, title="Loss"),
+                      key="ta_accum_loss")
+    c[1].plotly_chart(charts.loss_figure({k: r.grad_norms for k, r in shown_runs.items()},
+                                         title="Size of W1.grad used at each step"), key="ta_accum_grad")
+    st.markdown("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one.")
+    st.table({"without zero_()": demos.repeated_backward(zero_grad=False),
+              "with zero_()": demos.repeated_backward(zero_grad=True)})
+    ui.show_source(demos.train_with_or_without_zeroing, demos.repeated_backward, height=320)
+with tabs[2]:
+    st.code(demos.inplace_update_error(), language="text")
+    ui.show_source(demos.inplace_update_error, height=220)
+with tabs[3]:
+    tr = demos.trace_derivative(seed)
+    c = st.columns(2)
+    c[0].markdown("**autograd**: `X.grad`")
+    c[0].dataframe(tr.autograd.numpy(), width="stretch")
+    c[1].markdown("**closed form**: `AᵀXᵀBᵀ + BᵀXᵀAᵀ`")
+    c[1].dataframe(tr.closed_form.numpy(), width="stretch")
+    st.metric("largest absolute difference", f"{tr.max_abs_difference:.1e}")
+    ui.show_source(demos.trace_derivative, height=300)
+
+st.header("A different graph at every step")
+st.markdown(text["A different graph at every step"])
+c = st.columns(3)
+dyn_lr = ui.lr_slider("learning rate (SGD)", 1e-4, key="ta_dyn_lr", container=c[0])
+momentum = c[1].slider("momentum", 0.0, 0.99, 0.9, key="ta_dyn_momentum")
+dyn_iters = c[2].number_input("steps", min_value=1, max_value=1000, value=300, step=50, key="ta_dyn_iters")
+dynamic = st.cache_data(max_entries=16, show_spinner="Training the dynamic network…")(demos.train_dynamic)
+dyn = dynamic(dyn_lr, momentum, dyn_iters, seed, str(device))
+ui.report_divergence("The dynamic network", dyn.diverged_at, step="step")
+left, right = st.columns([5, 6])
+left.plotly_chart(demos.dynamic_figure(dyn), key="ta_dynamic")
+with right:
+    ui.show_source(demos.DynamicNet, demos.train_dynamic)

@@ -1,0 +1,120 @@
+"""Lesson 4: torch.optim. An optimizer race, the loop behind step(), paths on 2-D surfaces, six points."""
+
+import streamlit as st
+
+import ui
+from core import charts
+from core import optim_lesson as ol
+from core import six_points as sp
+
+cached = st.cache_data(max_entries=64, show_spinner=False)  # every result here is a pure function of its inputs
+text = ui.prose("torch_optim")
+st.title("torch.optim")
+st.markdown(text[""])
+
+device = ui.device()
+if device is None:
+    st.stop()
+seed = ui.seed()
+
+# ---- the race ---------------------------------------------------------------------------------------------------
+st.header("The race")
+st.markdown(text["The race"])
+chosen = st.multiselect("Optimizers", list(ol.OPTIMIZERS), default=list(ol.OPTIMIZERS), key="op_chosen")
+cols = st.columns(len(ol.OPTIMIZERS) + 1)
+lrs = {name: ui.lr_slider(f"lr: {name}", default, key=f"op_lr_{name}", container=col)
+       for col, (name, (_, _, default)) in zip(cols, ol.OPTIMIZERS.items()) if name in chosen}
+num_iters = cols[-1].number_input("iterations", min_value=1, max_value=2000, value=500, step=50, key="op_iters")
+st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; nn.Linear's default initialisation; "
+           f"float32 on **{device}**.")
+
+
+@cached
+def race_one(name: str, lr: float, num_iters: int, seed: int, device: str) -> ol.OptimRun:
+    return ol.race({name: lr}, num_iters=num_iters, seed=seed, device=device)[name]
+
+
+if not chosen:
+    st.warning("Choose at least one optimizer for the race.")
+else:
+    runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], num_iters, seed, str(device)))
+    for name, run in runs.items():
+        ui.report_divergence(name, run.diverged_at)
+    left, right = st.columns([5, 6])
+    with left:
+        st.plotly_chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
+                        key="op_race")
+        st.dataframe([{"optimizer": n, "lr": f"{lrs[n]:.0e}", "first loss": f"{r.losses[0]:.4g}" if r.losses else "—",
+                       "final loss": f"{r.losses[-1]:.3g}" if r.losses else "—", "diverged at": r.diverged_at}
+                      for n, r in runs.items()], hide_index=True)
+    with right:
+        ui.show_source(ol.race, ol.train_with)
+
+# ---- step() is the loop ------------------------------------------------------------------------------------------
+st.header("optimizer.step() is the loop we wrote")
+st.markdown(text["optimizer.step() is the loop we wrote"])
+left, right = st.columns([5, 6])
+with left:
+    gap = cached(ol.manual_versus_step)(seed=seed)
+    st.metric("largest weight difference after 20 steps of plain SGD", f"{gap:.1e}")
+    st.caption("Float32 rounds `lr * grad` in the last bit slightly differently in the two code paths; "
+               "a real difference in the rule would show up as a gap many orders of magnitude larger.")
+with right:
+    ui.show_source(ol.manual_versus_step, height=360)
+
+# ---- paths on a surface ------------------------------------------------------------------------------------------
+st.header("Paths on a surface")
+st.markdown(text["Paths on a surface"])
+cols = st.columns(4)
+surface = cols[0].selectbox("Surface", list(ol.SURFACES), key="op_surface")
+s = ol.SURFACES[surface]
+path_lr = ui.lr_slider("learning rate (all)", s.lr, key=f"op_path_lr_{surface}", container=cols[1])
+momentum = cols[2].slider("momentum (SGD + momentum)", 0.0, 0.99, s.momentum, key=f"op_momentum_{surface}")
+steps = cols[3].number_input("steps", min_value=1, max_value=5000, value=s.num_steps, step=50,
+                             key=f"op_steps_{surface}")
+path_names = chosen or list(ol.OPTIMIZERS)
+paths = {n: cached(ol.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
+for name, path in paths.items():
+    if path.diverged_at is not None:
+        st.warning(f"{name} diverged at step {path.diverged_at}: its path leaves the plot.")
+left, right = st.columns([6, 5])
+with left:
+    st.plotly_chart(ol.paths_figure(surface, paths), key="op_paths")
+with right:
+    st.plotly_chart(charts.loss_figure({n: p.values for n, p in paths.items()}, title="f along each path",
+                                       x_title="step"), key="op_path_values")
+    ui.show_source(ol.optimizer_path, height=300)
+
+# ---- six points -------------------------------------------------------------------------------------------------
+st.header("Classifying six points")
+st.markdown(text["Classifying six points"])
+cols = st.columns(2)
+six_lr = ui.lr_slider("learning rate", 0.01, key="op_six_lr", container=cols[0])
+epochs = cols[1].number_input("epochs", min_value=1, max_value=5000, value=1000, step=100, key="op_six_epochs")
+
+
+@cached
+def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[sp.ClassifyRun, sp.ClassifyRun]:
+    start = sp.init_params(seed)
+    return sp.train_manual(start, lr, num_epochs), sp.train_optim(start, lr, num_epochs)
+
+
+manual, auto = six_point_runs(seed, six_lr, epochs)
+m = st.columns(4)
+m[0].metric("accuracy, by hand", f"{manual.accuracies[-1]:.0%}")
+m[1].metric("accuracy, optim.SGD", f"{auto.accuracies[-1]:.0%}")
+m[2].metric("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}")
+same = sp.loss_equivalence(seed)
+m[3].metric("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
+                                       x_title="epoch", log_y=False), key="op_six_loss")
+    st.plotly_chart(charts.loss_figure({"by hand": manual.accuracies, "optim.SGD": auto.accuracies},
+                                       title="Training accuracy", x_title="epoch", y_title="accuracy",
+                                       log_y=False),
+                    key="op_six_acc")
+with right:
+    st.plotly_chart(sp.decision_figure(auto.params, "Decision regions after training (optim.SGD)"),
+                    key="op_six_regions")
+    ui.show_source(sp.train_manual, sp.train_optim, sp.loss_equivalence, height=360)

@@ -1,0 +1,160 @@
+"""torch.optim: optimizers raced on one network and one set of initial weights, and their paths on 2-D surfaces."""
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.colors
+import plotly.graph_objects as go
+import torch
+from torch import nn
+
+from core.charts import LAYOUT
+from core.nn_lesson import make_data, make_sequential
+
+# name -> (optimizer class, fixed settings, default learning rate for the two-layer race)
+OPTIMIZERS: dict[str, tuple[type[torch.optim.Optimizer], dict, float]] = {
+    "SGD": (torch.optim.SGD, {}, 1e-4),
+    "SGD + momentum": (torch.optim.SGD, {"momentum": 0.9}, 2e-5),
+    "RMSprop": (torch.optim.RMSprop, {}, 1e-4),
+    "Adagrad": (torch.optim.Adagrad, {}, 1e-2),
+    "Adam": (torch.optim.Adam, {}, 1e-4),
+}
+
+
+@dataclass
+class OptimRun:
+    losses: list[float]
+    diverged_at: int | None = None
+
+
+def train_with(optimizer_name: str, model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float,
+               num_iters: int) -> OptimRun:
+    """The standard loop: forward, loss, zero_grad, backward, step."""
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    cls, settings, _ = OPTIMIZERS[optimizer_name]
+    optimizer = cls(model.parameters(), lr=lr, **settings)
+    loss_fn = nn.MSELoss(reduction="sum")
+    losses = []
+    for t in range(num_iters):
+        loss = loss_fn(model(X), y)
+        if not math.isfinite(loss.item()):
+            return OptimRun(losses, diverged_at=t)
+        losses.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return OptimRun(losses)
+
+
+def race(lrs: dict[str, float], N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10,
+         num_iters: int = 500, seed: int = 0, device: torch.device | str = "cpu",
+         on_done: Callable[[str], None] | None = None) -> dict[str, OptimRun]:
+    """Train a copy of one seeded model with each chosen optimizer at its learning rate, on the same data."""
+    if not lrs:
+        raise ValueError("choose at least one optimizer")
+    torch.manual_seed(seed)
+    start = make_sequential(D_in, H, D_out).to(device)
+    X, y = make_data(N, D_in, D_out, seed, device)
+    runs = {}
+    for name, lr in lrs.items():
+        runs[name] = train_with(name, copy.deepcopy(start), X, y, lr, num_iters)
+        if on_done is not None:
+            on_done(name)
+    return runs
+
+
+def manual_versus_step(lr: float = 1e-4, num_iters: int = 20, seed: int = 0) -> float:
+    """Return the largest weight difference between a hand-written SGD update and optim.SGD.step()."""
+    torch.manual_seed(seed)
+    by_hand = make_sequential(1000, 100, 10)
+    by_step = copy.deepcopy(by_hand)
+    X, y = make_data(64, 1000, 10, seed, "cpu")
+    loss_fn = nn.MSELoss(reduction="sum")
+    optimizer = torch.optim.SGD(by_step.parameters(), lr=lr)
+    for _ in range(num_iters):
+        by_hand.zero_grad()
+        loss_fn(by_hand(X), y).backward()
+        with torch.no_grad():
+            for param in by_hand.parameters():
+                param -= lr * param.grad
+        optimizer.zero_grad()
+        loss_fn(by_step(X), y).backward()
+        optimizer.step()
+    return max((a - b).abs().max().item() for a, b in zip(by_hand.parameters(), by_step.parameters()))
+
+
+# ---- 2-D loss surfaces ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Surface:
+    f: Callable  # works on floats, numpy arrays and tensors alike
+    start: tuple[float, float]
+    minimum: tuple[float, float]
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    lr: float  # settings that show the differences well
+    momentum: float
+    num_steps: int
+
+
+SURFACES = {
+    # curvature 1 along x and 36 along y: a step small enough for y is tiny for x
+    "ill-conditioned quadratic": Surface(lambda x, y: 0.5 * x**2 + 18 * y**2, (-4.5, 1.5), (0.0, 0.0),
+                                         (-5, 5), (-2, 2), lr=0.05, momentum=0.7, num_steps=60),
+    # a curved, nearly flat valley floor leading to the minimum at (1, 1)
+    "Rosenbrock": Surface(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, (-1.5, 2.0), (1.0, 1.0),
+                          (-2, 2), (-1, 3), lr=1e-3, momentum=0.9, num_steps=1000),
+}
+
+
+@dataclass
+class Path:
+    points: np.ndarray  # (steps + 1, 2), the positions visited
+    values: list[float]  # f at each position
+    diverged_at: int | None = None
+
+
+def optimizer_path(surface: str, optimizer_name: str, lr: float, momentum: float = 0.9,
+                   num_steps: int = 100) -> Path:
+    """Minimise a 2-D surface with one optimizer, starting from the surface's start point."""
+    s = SURFACES[surface]
+    xy = torch.tensor(s.start, dtype=torch.float64, requires_grad=True)
+    cls, settings, _ = OPTIMIZERS[optimizer_name]
+    settings = {**settings, "momentum": momentum} if "momentum" in settings else settings
+    optimizer = cls([xy], lr=lr, **settings)
+    points, values = [xy.detach().clone()], []
+    for t in range(num_steps):
+        loss = s.f(xy[0], xy[1])
+        if not math.isfinite(loss.item()):
+            return Path(torch.stack(points[:-1]).numpy(), values, diverged_at=t)
+        values.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        points.append(xy.detach().clone())
+    values.append(s.f(xy[0], xy[1]).item())
+    return Path(torch.stack(points).numpy(), values)
+
+
+def paths_figure(surface: str, paths: dict[str, Path]) -> go.Figure:
+    """Contours of the surface (log-spaced) with each optimizer's path drawn over them."""
+    s = SURFACES[surface]
+    xs, ys = np.linspace(*s.x_range, 200), np.linspace(*s.y_range, 200)
+    z = s.f(xs[None, :], ys[:, None])
+    fig = go.Figure(go.Contour(x=xs, y=ys, z=np.log10(z + 1e-3), colorscale="Greys", showscale=False,
+                               contours=dict(coloring="lines"), hoverinfo="skip", name="log10 f"))
+    colors = plotly.colors.qualitative.Plotly  # the order the loss charts use, so each optimizer keeps its colour
+    for i, (name, path) in enumerate(paths.items()):
+        inside = path.points[(np.abs(path.points) < 1e6).all(axis=1)]
+        fig.add_trace(go.Scatter(x=inside[:, 0], y=inside[:, 1], mode="lines+markers", marker_size=4, name=name,
+                                 line_color=colors[i % len(colors)]))
+    fig.add_trace(go.Scatter(x=[s.minimum[0]], y=[s.minimum[1]], mode="markers", name="minimum",
+                             marker=dict(symbol="star", size=14, color="gold", line_width=1)))
+    fig.update_layout(title=f"Paths on the {surface}", xaxis_title="x", yaxis_title="y", **{**LAYOUT, "height": 480})
+    fig.update_xaxes(range=s.x_range)
+    fig.update_yaxes(range=s.y_range)
+    return fig

@@ -1,0 +1,24 @@
+"""Helpers for page tests: open a lesson page through the real entry file, read a chart's data."""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+
+
+def open_page(slug: str) -> AppTest:
+    """Run Home.py (so the sidebar settings exist), then switch to the lesson page, as a learner would."""
+    at = AppTest.from_file(HOME, default_timeout=120).run()
+    at.switch_page(f"lesson_pages/{slug}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def chart_traces(at: AppTest, key: str) -> list[dict]:
+    """Return the plotly traces of the chart drawn with `key`, read from its JSON spec."""
+    for element in at.get("plotly_chart"):
+        if key in element.proto.id:
+            return json.loads(element.proto.spec)["data"]
+    raise AssertionError(f"no chart with key {key}")
