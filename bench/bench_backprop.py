@@ -3,7 +3,6 @@
 Run: python bench/bench_backprop.py [--check]   (--check exits 1 when a target is missed)
 """
 
-import logging
 import statistics
 import sys
 import time
@@ -11,12 +10,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
-logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest runs without a server; its warnings are noise here
 
+import streamlit.logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core import backprop_numpy as bp  # noqa: E402
 
+streamlit.logger.set_log_level("error")  # AppTest runs without a server; its warnings are noise here
 TRAIN_TARGET_S = 0.5
 RERUN_TARGET_S = 1.0
 

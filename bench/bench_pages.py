@@ -3,7 +3,6 @@
 Run: python bench/bench_pages.py   Pages over the 1 s target must show progress while they train.
 """
 
-import logging
 import statistics
 import sys
 import time
@@ -11,13 +10,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
-logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest runs without a server; its warnings are noise here
 
 import streamlit as st  # noqa: E402
+import streamlit.logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from registry import LESSONS  # noqa: E402
 
+streamlit.logger.set_log_level("error")  # AppTest runs without a server; its warnings are noise here
 TARGET_S = 1.0
 REPEATS = 3
 
