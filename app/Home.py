@@ -41,6 +41,9 @@ with st.sidebar:
         st.caption(f"In use: **{describe_device(in_use)}**")
     st.number_input("Random seed", min_value=0, max_value=2**31 - 1, value=ui.DEFAULT_SEED, step=1, key="seed",
                     help="Same seed, same data, same initial weights, same curves.")
+    st.text_input("FashionMNIST directory (optional)", key="data_dir", placeholder="found automatically",
+                  help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
+                       "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
 
 pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(lesson.page, title=lesson.title, icon=lesson.icon) for lesson in LESSONS if lesson.available]

@@ -13,7 +13,7 @@ from core.device import DeviceUnavailableError, resolve_device
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
 DEFAULT_SEED = 0
-LR_CHOICES = [float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 5)]  # 1e-9 ... 5, exact literals
+LR_CHOICES = [float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 3, 5)]  # 1e-9 ... 5, exact literals
 T = TypeVar("T")
 
 
@@ -47,8 +47,9 @@ def show_source(*functions: Callable, height: int = 480) -> None:
 
 
 def lr_slider(label: str, default: float, key: str, container=st) -> float:
-    """A learning-rate slider on a log scale (three stops per decade)."""
-    return container.select_slider(label, options=LR_CHOICES, value=default, format_func=lambda v: f"{v:.0e}",
+    """A learning-rate slider on a log scale (1, 2, 3, 5 in each decade)."""
+    value = None if key in st.session_state else default  # a value set through session state (a preset) wins
+    return container.select_slider(label, options=LR_CHOICES, value=value, format_func=lambda v: f"{v:.0e}",
                                    key=key)
 
 

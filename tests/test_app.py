@@ -1,11 +1,11 @@
 """Run the real pages with streamlit.testing and compare what they draw with what core computes."""
 
 import pytest
-from helpers import HOME, chart_traces, open_page
 from streamlit.testing.v1 import AppTest
 
 from core import backprop_numpy as bp
 from core.device import available_devices
+from helpers import HOME, chart_traces, open_page
 from registry import LESSONS
 
 

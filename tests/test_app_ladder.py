@@ -1,11 +1,11 @@
 """Page tests for lessons 2-4: every page runs, its main controls change what it shows, bad input is a message."""
 
 import pytest
-from helpers import chart_traces, open_page
 
 from core import autograd_ladder as ladder
 from core import nn_lesson as nl
 from core import optim_lesson as ol
+from helpers import chart_traces, open_page
 
 
 @pytest.fixture(scope="module")

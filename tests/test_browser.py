@@ -45,7 +45,7 @@ def test_diverging_learning_rate_is_a_message_not_a_trace(page):
     expect(page.get_by_text("Gradient check passed")).to_be_visible()
     slider = page.get_by_role("slider")
     slider.focus()
-    for _ in range(6):  # 1e-6 -> 2e-6 -> 5e-6 -> 1e-5 -> 2e-5 -> 5e-5 -> 1e-4
+    for _ in range(8):  # 1e-6 -> 2e-6 -> 3e-6 -> 5e-6 -> 1e-5 -> 2e-5 -> 3e-5 -> 5e-5 -> 1e-4
         slider.press("ArrowRight")
     expect(page.get_by_text("diverged at iteration").first).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0

@@ -1,0 +1,66 @@
+"""Lesson 7: a multilayer perceptron on FashionMNIST, from scratch and concise, trained live on the device."""
+
+import streamlit as st
+
+import live_training as live
+import ui
+from core import classifiers, results, training
+
+PRESETS = {
+    "Preset: good defaults": dict(mlp_lr=0.05, mlp_hidden=512, mlp_act="relu",
+                                                  mlp_opt="SGD + momentum", mlp_batch=128, mlp_epochs=12,
+                                                  mlp_cosine=True),
+    "Preset: the seed's run": dict(mlp_lr=0.5, mlp_hidden=256, mlp_act="relu", mlp_opt="SGD", mlp_batch=256,
+                                        mlp_epochs=5, mlp_cosine=False),
+}
+PRESETS_DEFAULT = next(iter(PRESETS.values()))
+for widget_key, value in PRESETS_DEFAULT.items():
+    st.session_state.setdefault(widget_key, value)
+
+
+def apply_preset(name: str) -> None:
+    st.session_state.update(PRESETS[name])
+
+
+text = ui.prose("mlp")
+st.title("MLP on FashionMNIST")
+st.markdown(text[""])
+
+device = ui.device()
+if device is None:
+    st.stop()
+dataset = live.data(device)
+
+preset_cols = st.columns(len(PRESETS) + 2)
+for col, name in zip(preset_cols, PRESETS):
+    col.button(name, on_click=apply_preset, args=(name,), key=f"preset_{name}")
+cols = st.columns(4)
+lr = ui.lr_slider("learning rate", PRESETS_DEFAULT["mlp_lr"], key="mlp_lr", container=cols[0])
+num_hiddens = cols[1].select_slider("hidden units", [16, 32, 64, 128, 256, 512, 1024], key="mlp_hidden")
+activation = cols[2].selectbox("activation", list(classifiers.ACTIVATIONS), key="mlp_act")
+optimizer = cols[3].selectbox("optimizer", list(training.OPTIMIZERS), key="mlp_opt")
+cols = st.columns(4)
+batch_size = cols[0].select_slider("batch size", [16, 32, 64, 128, 256, 512, 1024], key="mlp_batch")
+num_epochs = cols[1].number_input("epochs", min_value=1, max_value=50, key="mlp_epochs")
+cosine = cols[2].toggle("cosine learning-rate decay", key="mlp_cosine")
+versions = cols[3].multiselect("versions", ["scratch", "concise"], default=["scratch"], key="mlp_versions")
+settings = dict(versions=versions, optimizer=optimizer, lr=lr, batch_size=batch_size, num_epochs=num_epochs,
+                cosine=cosine, num_hiddens=num_hiddens, activation=activation, seed=ui.seed(), device=str(device))
+
+left, right = st.columns([2, 3])
+with left:
+    st.plotly_chart(results.activation_figure(activation), key="mlp_activation")
+    st.markdown(text["Activations"])
+with right:
+    ui.show_source(classifiers.MLPScratch, classifiers.ACTIVATIONS[activation][0],
+                   classifiers.ACTIVATIONS[activation][1], classifiers.mlp, training.train_epochs, height=420)
+
+if not versions:
+    st.warning("Choose at least one version to train.")
+    st.stop()
+run = live.train_controls(
+    "mlp", settings, lambda v: classifiers.mlp(v, num_hiddens, activation, settings["seed"], device), dataset)
+if run is not None:
+    live.show_results("mlp", run, dataset, lambda model: (
+        "What the first 20 hidden units respond to", model.W1[:, :20] if hasattr(model, "W1")
+        else model.net[0].weight[:20].T, [f"unit {i}" for i in range(20)]))

@@ -1,0 +1,50 @@
+"""Lesson 6: softmax regression on FashionMNIST, from scratch and concise, trained live."""
+
+import streamlit as st
+
+import live_training as live
+import ui
+from core import classifiers, results, training
+from core.fashion_mnist import CLASSES
+
+text = ui.prose("softmax_regression")
+st.title("Softmax regression")
+st.markdown(text[""])
+
+st.header("Why frameworks fuse softmax into the loss")
+st.markdown(text["Why frameworks fuse softmax into the loss"])
+scale = st.select_slider("Multiply the logits [1, 2, 3] by", [1, 10, 30, 50, 100, 1000], value=50, key="sm_scale")
+st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in results.overflow_demo(scale).items()], hide_index=True)
+ui.show_source(results.overflow_demo, classifiers.naive_softmax, classifiers.softmax, height=300)
+
+st.header("Training")
+device = ui.device()
+if device is None:
+    st.stop()
+dataset = live.data(device)
+cols = st.columns(4)
+lr = ui.lr_slider("learning rate", 0.1, key="sm_lr", container=cols[0])
+batch_size = cols[1].select_slider("batch size", [16, 32, 64, 128, 256, 512, 1024], value=256, key="sm_batch")
+num_epochs = cols[2].number_input("epochs", min_value=1, max_value=50, value=5, key="sm_epochs")
+versions = cols[3].multiselect("versions", ["scratch", "concise"], default=["scratch", "concise"], key="sm_versions")
+settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
+                seed=ui.seed(), device=str(device))
+
+left, right = st.columns(2)
+with left:
+    st.markdown("**From scratch**: forward, loss and gradients by hand")
+    ui.show_source(classifiers.SoftmaxScratch, classifiers.softmax_cross_entropy_grad, classifiers.cross_entropy,
+                   height=360)
+with right:
+    st.markdown("**Concise**: `nn.Linear` and `F.cross_entropy`; and the loop both share")
+    ui.show_source(classifiers.Concise, classifiers.softmax_regression, training.train_epochs, height=360)
+
+if not versions:
+    st.warning("Choose at least one version to train.")
+    st.stop()
+run = live.train_controls("sm", settings, lambda v: classifiers.softmax_regression(v, settings["seed"], device),
+                          dataset)
+if run is not None:
+    live.show_results("sm", run, dataset, lambda model: (
+        "What each class's weights look for (red: pixel votes for the class, blue: against)",
+        model.W if isinstance(model, classifiers.SoftmaxScratch) else model.net.weight.T, CLASSES))

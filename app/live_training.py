@@ -1,0 +1,156 @@
+"""Live training for the FashionMNIST pages: shared data, Train/Stop, progress, and results kept per session.
+
+The data set is loaded once per process and device (st.cache_resource) and never modified. Models and their
+histories belong to one browser session (st.session_state), so two learners training at once never share one.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+import torch
+
+import ui
+from core import fashion_mnist, results
+from core.fashion_mnist import CLASSES, FashionMNIST
+from core.training import History, predict, train_epochs
+
+
+@dataclass
+class LiveRun:
+    settings: dict  # what the run was started with, shown beside its results
+    models: dict[str, object]  # version -> model, trained in place
+    histories: dict[str, History]
+    status: str = "running"  # running, finished, stopped, failed
+
+
+@st.cache_resource(show_spinner="Loading FashionMNIST…", max_entries=4)
+def load_data(user_dir: str, device: str) -> FashionMNIST:
+    return fashion_mnist.load(user_dir or None, device)
+
+
+def data(device: torch.device) -> FashionMNIST:
+    """The shared, read-only data set on `device`; if it is missing, say how to get it and stop this page only."""
+    try:
+        found = load_data(st.session_state.get("data_dir", ""), str(device))
+    except fashion_mnist.DataUnavailableError as err:
+        st.error(str(err))
+        st.info("The other lessons do not need this data set and keep working.")
+        st.stop()
+    st.caption(f"FashionMNIST from {found.source}: {len(found.train_labels):,} training and "
+               f"{len(found.test_labels):,} test images, held once on **{found.train_images.device}**.")
+    return found
+
+
+def train_controls(key: str, settings: dict, build: Callable[[str], object], dataset: FashionMNIST) -> LiveRun | None:
+    """Train and Stop buttons; trains live when Train is pressed; returns this session's latest run, if any."""
+    left, right, _ = st.columns([1, 1, 4])
+    start = left.button("Train", type="primary", key=f"{key}_train", icon=":material/play_arrow:")
+    right.button("Stop", key=f"{key}_stop", icon=":material/stop:",
+                 help="Stops after the current batch and keeps everything learned so far.")
+    run: LiveRun | None = st.session_state.get(f"{key}_run")
+    if run is not None and run.status == "running" and not start:
+        run.status = "stopped"  # the script was interrupted mid-training: by Stop, or by another control
+    if start:
+        run = LiveRun(settings, {}, {})
+        st.session_state[f"{key}_run"] = run
+        try:
+            run.models = {v: build(v) for v in settings["versions"]}
+            run.histories = {v: History() for v in run.models}
+            _train(run, dataset)
+            run.status = "finished"
+        except torch.OutOfMemoryError:
+            run.status = "failed"
+            st.error(f"The device ran out of memory ({dataset.train_images.device}). "
+                     "Try a smaller batch size or fewer hidden units.")
+        except ValueError as err:
+            run.status = "failed"
+            st.error(f"Cannot train with these settings: {err}")
+    return run
+
+
+def _train(run: LiveRun, dataset: FashionMNIST) -> None:
+    """Interleave the versions epoch by epoch, updating a progress bar and a live chart."""
+    s = run.settings
+    num_batches = -(-len(dataset.train_labels) // s["batch_size"])
+    total = num_batches * s["num_epochs"] * len(run.models)
+    bar, chart = st.progress(0.0, text="Starting…"), st.empty()
+    done, last_draw = 0, 0.0
+
+    def on_batch(epoch: int, batch: int) -> None:
+        nonlocal done, last_draw
+        done += 1
+        if time.perf_counter() - last_draw > 0.25:  # each update is a message to the browser; keep them few
+            last_draw = time.perf_counter()
+            bar.progress(done / total, text=f"{current}: epoch {epoch + 1} of {s['num_epochs']}, "
+                                            f"batch {batch + 1} of {num_batches}")
+
+    trainers = {v: train_epochs(m, dataset, s["optimizer"], s["lr"], s["batch_size"], s["num_epochs"], s["seed"],
+                                s.get("cosine", False), run.histories[v], on_batch)
+                for v, m in run.models.items()}
+    while trainers:
+        for current in list(trainers):
+            history = next(trainers[current], None)
+            if history is None or history.diverged_at is not None:
+                del trainers[current]
+        chart.plotly_chart(results.history_figure(run.histories), key=f"live_{time.perf_counter()}")
+    bar.empty()
+    chart.empty()
+
+
+def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callable[[object], tuple]) -> None:
+    """Curves, per-epoch numbers, gallery with a confusion-matrix drill-down, and weight images of a run."""
+    s = run.settings
+    status = {"finished": "Finished", "stopped": "Stopped early (everything learned so far is kept)",
+              "running": "Running", "failed": "Failed"}[run.status]
+    st.markdown(f"**{status}.** Settings: " + ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions"))
+    for version, h in run.histories.items():
+        if h.diverged_at is not None:
+            ui.report_divergence(version, h.diverged_at[0], step=f"epoch (batch {h.diverged_at[1]} of)")
+    if not any(h.epochs for h in run.histories.values()):
+        st.info("No epoch has finished yet: press Train and let at least one epoch run.")
+        return
+    st.plotly_chart(results.history_figure(run.histories), key=f"{key}_history")
+    st.dataframe([{"version": v, "epoch": e.epoch + 1, "train loss": round(e.train_loss, 4),
+                   "train acc": round(e.train_acc, 4), "test acc": round(e.test_acc, 4),
+                   "seconds": round(e.seconds, 2)} for v, h in run.histories.items() for e in h.epochs],
+                 hide_index=True, height=min(400, 38 + 35 * sum(len(h.epochs) for h in run.histories.values())))
+
+    version = st.radio("Inspect", list(run.models), horizontal=True, key=f"{key}_inspect")
+    probs = predict(run.models[version], dataset.test_images)
+    counts = results.confusion_matrix(probs, dataset.test_labels)
+    st.subheader("Confusion matrix")
+    st.caption("Rows: true class. Columns: predicted class. Click a cell to show those test images below.")
+    table = {"true \\ predicted": CLASSES} | {c: counts[:, j].tolist() for j, c in enumerate(CLASSES)}
+    picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-cell",
+                          key=f"{key}_confusion").selection.cells
+    true_class = pred_class = None
+    if picked and picked[0][1] in CLASSES:
+        true_class, pred_class = picked[0][0], CLASSES.index(picked[0][1])
+    mistakes = st.toggle("Only mistakes", key=f"{key}_mistakes", value=False)
+    show_gallery(probs, dataset, true_class, pred_class, mistakes)
+
+    title, W, titles = weights(run.models[version])
+    st.subheader(title)
+    st.plotly_chart(results.weight_images_figure(W, titles), key=f"{key}_weights")
+
+
+def show_gallery(probs: torch.Tensor, dataset: FashionMNIST, true_class: int | None, pred_class: int | None,
+                 mistakes_only: bool) -> None:
+    picks = results.gallery_picks(probs, dataset.test_labels, true_class, pred_class, mistakes_only)
+    if true_class is not None:
+        st.markdown(f"**True {CLASSES[true_class]}, predicted {CLASSES[pred_class]}**: "
+                    f"{len(picks)} shown (at most 24).")
+    if not picks:
+        st.info("No test image matches this selection.")
+        return
+    columns = st.columns(8)
+    for i, index in enumerate(picks):
+        top = results.top_probabilities(probs, index)
+        truth = CLASSES[int(dataset.test_labels[index])]
+        wrong = top[0][0] != truth
+        with columns[i % 8]:
+            st.image(dataset.test_images[index].reshape(28, 28).cpu().numpy(), width=84, clamp=True)
+            st.markdown(f"{':red[✗]' if wrong else ':green[✓]'} **{top[0][0]}** {top[0][1]:.0%}  \n"
+                        f"true: {truth}  \n" + "  \n".join(f":gray[{c} {p:.0%}]" for c, p in top[1:]))

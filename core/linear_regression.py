@@ -1,0 +1,129 @@
+"""Linear regression on synthetic data y = X w + b + noise, from scratch and concise.
+
+Both versions start from the same weights and minimise the same mean squared error with the same learning rate
+and batch size; only the shuffled order of the batches differs (DataLoader draws its own seed first), so they
+reach the same solution by slightly different paths.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from core.charts import LAYOUT
+
+
+@dataclass
+class Fit:
+    w: list[float]
+    b: float
+    losses: list[float]  # mean squared error on the whole data set after each epoch
+    diverged_at: int | None = None  # epoch
+
+
+def make_data(true_w: list[float], true_b: float, noise: float = 0.01, num_examples: int = 1000,
+              seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return X (n, d) standard normal and y (n,) = X w + b + N(0, noise^2)."""
+    if num_examples <= 0 or noise < 0:
+        raise ValueError("num_examples must be positive and noise non-negative")
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(num_examples, len(true_w), generator=g)
+    y = X @ torch.tensor(true_w) + true_b + noise * torch.randn(num_examples, generator=g)
+    return X, y
+
+
+def init_params(d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """w ~ N(0, 0.01^2), b = 0: the starting point both versions share."""
+    g = torch.Generator().manual_seed(seed + 1)
+    return torch.randn(d, generator=g) * 0.01, torch.zeros(1)
+
+
+def check_settings(lr: float, batch_size: int, num_epochs: int) -> None:
+    if not lr > 0:
+        raise ValueError(f"lr must be positive, got {lr!r}")
+    if batch_size <= 0 or num_epochs <= 0:
+        raise ValueError("batch_size and num_epochs must be positive integers")
+
+
+# ---- from scratch -----------------------------------------------------------------------------------------
+
+def data_iter(X, y, batch_size: int, g: torch.Generator):
+    """Yield random minibatches: slices of a fresh permutation of the indices."""
+    order = torch.randperm(len(X), generator=g)
+    for i in range(0, len(X), batch_size):
+        idx = order[i:i + batch_size]
+        yield X[idx], y[idx]
+
+
+def squared_loss(y_hat, y):
+    return ((y_hat - y) ** 2).mean()
+
+
+def sgd(params, lr: float):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad
+            param.grad.zero_()
+
+
+def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Fit:
+    """Hand-written model, loss and update; autograd only computes the gradients."""
+    check_settings(lr, batch_size, num_epochs)
+    w, b = (p.requires_grad_() for p in init_params(X.shape[1], seed))
+    g = torch.Generator().manual_seed(seed)
+    losses = []
+    for epoch in range(num_epochs):
+        for X_batch, y_batch in data_iter(X, y, batch_size, g):
+            loss = squared_loss(X_batch @ w + b, y_batch)
+            loss.backward()
+            sgd([w, b], lr)
+        with torch.no_grad():
+            losses.append(squared_loss(X @ w + b, y).item())
+        if not math.isfinite(losses[-1]):
+            return Fit(w.tolist(), b.item(), losses[:-1], diverged_at=epoch)
+    return Fit(w.tolist(), b.item(), losses)
+
+
+# ---- concise ----------------------------------------------------------------------------------------------
+
+def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Fit:
+    """DataLoader over a TensorDataset, nn.Linear, nn.MSELoss and optim.SGD."""
+    check_settings(lr, batch_size, num_epochs)
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    net = nn.Linear(X.shape[1], 1)
+    w, b = init_params(X.shape[1], seed)
+    with torch.no_grad():
+        net.weight.copy_(w[None, :])
+        net.bias.copy_(b)
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    losses = []
+    for epoch in range(num_epochs):
+        for X_batch, y_batch in loader:
+            loss = loss_fn(net(X_batch).squeeze(1), y_batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            losses.append(loss_fn(net(X).squeeze(1), y).item())
+        if not math.isfinite(losses[-1]):
+            return Fit(net.weight[0].tolist(), net.bias.item(), losses[:-1], diverged_at=epoch)
+    return Fit(net.weight[0].tolist(), net.bias.item(), losses)
+
+
+def plane_figure(X, y, fit: Fit) -> go.Figure:
+    """3-D scatter of (x1, x2, y) with the fitted plane (two features only)."""
+    fig = go.Figure(go.Scatter3d(x=X[:, 0].numpy(), y=X[:, 1].numpy(), z=y.numpy(), mode="markers",
+                                 marker=dict(size=2, color="#636EFA"), name="data"))
+    grid = np.linspace(-3, 3, 20)
+    gx, gy = np.meshgrid(grid, grid)
+    fig.add_trace(go.Surface(x=gx, y=gy, z=fit.w[0] * gx + fit.w[1] * gy + fit.b, opacity=0.5,
+                             colorscale=[[0, "#EF553B"], [1, "#EF553B"]], showscale=False, name="fitted plane"))
+    fig.update_layout(scene=dict(xaxis_title="x1", yaxis_title="x2", zaxis_title="y"),
+                      **{**LAYOUT, "height": 480, "title": "Data and the fitted plane"})
+    return fig
