@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 import torch
 
@@ -122,9 +124,19 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
     counts = results.confusion_matrix(probs, dataset.test_labels)
     st.subheader("Confusion matrix")
     st.caption("Rows: true class. Columns: predicted class. Click a cell to show those test images below.")
-    table = {"true \\ predicted": CLASSES} | {c: counts[:, j].tolist() for j, c in enumerate(CLASSES)}
-    picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-cell",
-                          key=f"{key}_confusion").selection.cells
+    table = pd.DataFrame(counts, index=CLASSES, columns=CLASSES).rename_axis("true \\ predicted").reset_index()
+    off_diagonal = counts - np.diag(np.diag(counts))
+    largest = {True: max(int(np.diag(counts).max()), 1), False: max(int(off_diagonal.max()), 1)}
+
+    def shade(column: pd.Series) -> list[str]:  # green on the diagonal, red off it; each on its own scale
+        if column.name not in CLASSES:
+            return [""] * len(column)
+        j = CLASSES.index(column.name)
+        return [f"background-color: rgba({'40,160,80' if i == j else '220,50,50'},"
+                f"{0.8 * v / largest[i == j]:.2f})" for i, v in enumerate(column)]
+
+    picked = st.dataframe(table.style.apply(shade), hide_index=True, on_select="rerun",
+                          selection_mode="single-cell", key=f"{key}_confusion").selection.cells
     true_class = pred_class = None
     if picked and picked[0][1] in CLASSES:
         true_class, pred_class = picked[0][0], CLASSES.index(picked[0][1])

@@ -12,7 +12,6 @@ class Lesson:
     title: str
     icon: str
     summary: str
-    available: bool = True
 
     @property
     def page(self) -> str:

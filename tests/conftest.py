@@ -61,6 +61,9 @@ def browser():
         if os.environ.get("CI"):
             pytest.fail(missing)
         pytest.skip(missing)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)  # pages train on first render; a busy CI machine needs more than 5 s
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -14,7 +14,7 @@ def lesson() -> AppTest:
     return open_page("backprop_numpy")
 
 
-def test_home_lists_every_lesson_and_links_the_available_ones():
+def test_home_lists_every_lesson_and_links_each():
     at = AppTest.from_file(HOME, default_timeout=60).run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)

@@ -6,20 +6,14 @@ import live_training as live
 import ui
 from core import classifiers, results, training
 
-PRESETS = {
-    "Preset: good defaults": dict(mlp_lr=0.05, mlp_hidden=512, mlp_act="relu",
-                                                  mlp_opt="SGD + momentum", mlp_batch=128, mlp_epochs=12,
-                                                  mlp_cosine=True),
-    "Preset: the seed's run": dict(mlp_lr=0.5, mlp_hidden=256, mlp_act="relu", mlp_opt="SGD", mlp_batch=256,
-                                        mlp_epochs=5, mlp_cosine=False),
-}
-PRESETS_DEFAULT = next(iter(PRESETS.values()))
-for widget_key, value in PRESETS_DEFAULT.items():
-    st.session_state.setdefault(widget_key, value)
+WIDGETS = dict(lr="mlp_lr", num_hiddens="mlp_hidden", activation="mlp_act", optimizer="mlp_opt",
+               batch_size="mlp_batch", num_epochs="mlp_epochs", cosine="mlp_cosine")  # setting -> widget key
+for setting, value in training.MLP_PRESETS["good defaults"].items():
+    st.session_state.setdefault(WIDGETS[setting], value)
 
 
 def apply_preset(name: str) -> None:
-    st.session_state.update(PRESETS[name])
+    st.session_state.update({WIDGETS[k]: v for k, v in training.MLP_PRESETS[name].items()})
 
 
 text = ui.prose("mlp")
@@ -31,11 +25,11 @@ if device is None:
     st.stop()
 dataset = live.data(device)
 
-preset_cols = st.columns(len(PRESETS) + 2)
-for col, name in zip(preset_cols, PRESETS):
-    col.button(name, on_click=apply_preset, args=(name,), key=f"preset_{name}")
+preset_cols = st.columns(len(training.MLP_PRESETS) + 2)
+for col, name in zip(preset_cols, training.MLP_PRESETS):
+    col.button(f"Preset: {name}", on_click=apply_preset, args=(name,), key=f"preset_{name}")
 cols = st.columns(4)
-lr = ui.lr_slider("learning rate", PRESETS_DEFAULT["mlp_lr"], key="mlp_lr", container=cols[0])
+lr = ui.lr_slider("learning rate", training.MLP_PRESETS["good defaults"]["lr"], key="mlp_lr", container=cols[0])
 num_hiddens = cols[1].select_slider("hidden units", [16, 32, 64, 128, 256, 512, 1024], key="mlp_hidden")
 activation = cols[2].selectbox("activation", list(classifiers.ACTIVATIONS), key="mlp_act")
 optimizer = cols[3].selectbox("optimizer", list(training.OPTIMIZERS), key="mlp_opt")

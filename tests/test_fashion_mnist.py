@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+import torch
+from fashion_fixtures import real_data_or_skip, write_tiny
+
+from core import fashion_mnist as fm
+
+
+@pytest.fixture
+def nowhere(tmp_path, monkeypatch):
+    """No Debian package, an empty cache and no environment variable: only what a test provides exists."""
+    monkeypatch.setattr(fm, "DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(fm, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.delenv(fm.ENV_VAR, raising=False)
+    return tmp_path
+
+
+def test_loads_self_written_idx_files_through_torchvision(nowhere):
+    arrays = write_tiny(nowhere / "mine", n_train=30, n_test=12)
+    data = fm.load(nowhere / "mine", download=False)
+    assert data.train_images.shape == (30, 784) and data.test_images.shape == (12, 784)
+    assert data.train_images.dtype == torch.float32 and data.train_labels.dtype == torch.int64
+    expected = arrays["train-images-idx3-ubyte"].reshape(30, 784) / 255
+    np.testing.assert_allclose(data.train_images.numpy(), expected, rtol=1e-6)
+    assert data.test_labels.tolist() == arrays["t10k-labels-idx1-ubyte"].tolist()
+    assert "your directory" in data.source
+
+
+def test_debian_gz_files_are_unpacked_once_into_the_cache(nowhere, monkeypatch):
+    write_tiny(nowhere / "no-debian", n_train=20, n_test=10, gz=True)
+    data = fm.load(download=False)
+    assert len(data.train_labels) == 20 and "Debian" in data.source
+    raw = nowhere / "cache" / "FashionMNIST" / "raw"
+    stamp = (raw / "train-images-idx3-ubyte").stat().st_mtime_ns
+    fm.load(download=False)
+    assert (raw / "train-images-idx3-ubyte").stat().st_mtime_ns == stamp  # not unpacked again
+    assert not list(raw.glob("*.partial"))
+
+
+def test_environment_variable_and_gz_in_a_user_directory(nowhere, monkeypatch):
+    write_tiny(nowhere / "gzdir", n_train=15, n_test=5, gz=True)
+    monkeypatch.setenv(fm.ENV_VAR, str(nowhere / "gzdir"))
+    assert len(fm.load(download=False).test_labels) == 5
+
+
+def test_missing_data_says_how_to_get_it(nowhere):
+    with pytest.raises(fm.DataUnavailableError, match="apt-get install dataset-fashion-mnist"):
+        fm.load(download=False)
+    (nowhere / "empty").mkdir()
+    with pytest.raises(fm.DataUnavailableError, match="does not hold the FashionMNIST files"):
+        fm.load(nowhere / "empty", download=False)
+
+
+def test_data_lands_on_the_requested_device(nowhere):
+    write_tiny(nowhere / "mine", n_train=10, n_test=10)
+    for name in [d for d in ("cpu", "cuda:0") if d == "cpu" or torch.cuda.is_available()]:
+        assert fm.load(nowhere / "mine", device=name, download=False).train_images.device.type == name[:4]
+
+
+def test_real_data_when_present():
+    data = real_data_or_skip()
+    assert data.train_images.shape == (60000, 784) and data.test_images.shape == (10000, 784)
+    assert data.train_labels[0].item() == 9  # the first training image is an ankle boot
+    assert torch.bincount(data.test_labels).tolist() == [1000] * 10
+    assert 0.0 <= data.train_images.min().item() and data.train_images.max().item() == 1.0
