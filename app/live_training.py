@@ -6,7 +6,7 @@ histories belong to one browser session (st.session_state), so two learners trai
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ class LiveRun:
     models: dict[str, object]  # version -> model, trained in place
     histories: dict[str, History]
     status: str = "running"  # running, finished, stopped, failed
+    test_probs: dict[str, torch.Tensor] = field(default_factory=dict)  # computed once a run is over, then reused
 
 
 @st.cache_resource(show_spinner="Loading FashionMNIST…", max_entries=4)
@@ -120,7 +121,9 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
                  hide_index=True, height=min(400, 38 + 35 * sum(len(h.epochs) for h in run.histories.values())))
 
     version = st.radio("Inspect", list(run.models), horizontal=True, key=f"{key}_inspect")
-    probs = predict(run.models[version], dataset.test_images)
+    if version not in run.test_probs:
+        run.test_probs[version] = predict(run.models[version], dataset.test_images)
+    probs = run.test_probs[version]
     counts = results.confusion_matrix(probs, dataset.test_labels)
     st.subheader("Confusion matrix")
     st.caption("Rows: true class. Columns: predicted class. Click a cell to show those test images below.")

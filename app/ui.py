@@ -10,6 +10,7 @@ import streamlit as st
 import torch
 
 from core.device import DeviceUnavailableError, resolve_device
+from registry import LESSONS
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
 DEFAULT_SEED = 0
@@ -29,6 +30,22 @@ def device() -> torch.device | None:
     except DeviceUnavailableError as err:
         st.error(f"Device not available: {err}")
         return None
+
+
+def require_device() -> torch.device:
+    """Return the sidebar's device; if it is absent, say so and stop this page (other pages are unaffected)."""
+    chosen = device()
+    if chosen is None:
+        st.stop()
+    return chosen
+
+
+def lesson_intro(slug: str) -> dict[str, str]:
+    """Show the lesson's title (from the registry) and the prose before its first section; return all sections."""
+    text = prose(slug)
+    st.title(next(lesson.title for lesson in LESSONS if lesson.slug == slug))
+    st.markdown(text[""])
+    return text
 
 
 def prose(slug: str) -> dict[str, str]:

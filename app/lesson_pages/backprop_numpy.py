@@ -11,9 +11,7 @@ from core import charts, gradcheck
 
 BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
 
-text = ui.prose("backprop_numpy")
-st.title("Backprop by hand in NumPy")
-st.markdown(text[""])
+text = ui.lesson_intro("backprop_numpy")
 
 # ---- controls -------------------------------------------------------------------------------------------
 cols = st.columns(6)

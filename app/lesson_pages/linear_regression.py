@@ -6,9 +6,7 @@ import ui
 from core import charts
 from core import linear_regression as lr_core
 
-text = ui.prose("linear_regression")
-st.title("Linear regression")
-st.markdown(text[""])
+text = ui.lesson_intro("linear_regression")
 
 cols = st.columns(4)
 w1 = cols[0].number_input("true w₁", value=2.0, step=0.1, key="lr_w1")

@@ -16,13 +16,9 @@ def apply_preset(name: str) -> None:
     st.session_state.update({WIDGETS[k]: v for k, v in training.MLP_PRESETS[name].items()})
 
 
-text = ui.prose("mlp")
-st.title("MLP on FashionMNIST")
-st.markdown(text[""])
+text = ui.lesson_intro("mlp")
 
-device = ui.device()
-if device is None:
-    st.stop()
+device = ui.require_device()
 dataset = live.data(device)
 
 preset_cols = st.columns(len(training.MLP_PRESETS) + 2)

@@ -7,9 +7,7 @@ import ui
 from core import classifiers, results, training
 from core.fashion_mnist import CLASSES
 
-text = ui.prose("softmax_regression")
-st.title("Softmax regression")
-st.markdown(text[""])
+text = ui.lesson_intro("softmax_regression")
 
 st.header("Why frameworks fuse softmax into the loss")
 st.markdown(text["Why frameworks fuse softmax into the loss"])
@@ -18,9 +16,7 @@ st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in results.overflow_demo
 ui.show_source(results.overflow_demo, classifiers.naive_softmax, classifiers.softmax, height=300)
 
 st.header("Training")
-device = ui.device()
-if device is None:
-    st.stop()
+device = ui.require_device()
 dataset = live.data(device)
 cols = st.columns(4)
 lr = ui.lr_slider("learning rate", 0.1, key="sm_lr", container=cols[0])

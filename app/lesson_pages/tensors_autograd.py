@@ -7,13 +7,9 @@ from core import autograd_demos as demos
 from core import autograd_ladder as ladder
 from core import charts
 
-text = ui.prose("tensors_autograd")
-st.title("Tensors and autograd")
-st.markdown(text[""])
+text = ui.lesson_intro("tensors_autograd")
 
-device = ui.device()
-if device is None:
-    st.stop()
+device = ui.require_device()
 
 cols = st.columns([3, 2, 2])
 chosen = cols[0].multiselect("Implementations", list(ladder.STAGES), default=list(ladder.STAGES), key="ta_stages")
@@ -89,9 +85,10 @@ with tabs[0]:
 with tabs[1]:
     zero = st.toggle("Zero the gradients after each update", value=False, key="ta_zero")
     # without zeroing, the correct run is drawn beside it for comparison
-    shown_runs = {"zeroing": demos.train_with_or_without_zeroing(True, seed=seed, device=device)}
+    accumulate = st.cache_data(max_entries=8, show_spinner=False)(demos.train_with_or_without_zeroing)
+    shown_runs = {"zeroing": accumulate(True, seed=seed, device=str(device))}
     if not zero:
-        shown_runs["not zeroing"] = demos.train_with_or_without_zeroing(False, seed=seed, device=device)
+        shown_runs["not zeroing"] = accumulate(False, seed=seed, device=str(device))
     for name, run in shown_runs.items():
         ui.report_divergence(f"The run {name}", run.diverged_at, step="step")
     c = st.columns(2)

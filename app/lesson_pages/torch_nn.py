@@ -6,13 +6,9 @@ import ui
 from core import charts
 from core import nn_lesson as nl
 
-text = ui.prose("torch_nn")
-st.title("torch.nn")
-st.markdown(text[""])
+text = ui.lesson_intro("torch_nn")
 
-device = ui.device()
-if device is None:
-    st.stop()
+device = ui.require_device()
 
 cols = st.columns(4)
 lr = ui.lr_slider("learning rate", 1e-6, key="nn_lr", container=cols[0])

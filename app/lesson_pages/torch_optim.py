@@ -8,13 +8,9 @@ from core import optim_lesson as ol
 from core import six_points as sp
 
 cached = st.cache_data(max_entries=64, show_spinner=False)  # every result here is a pure function of its inputs
-text = ui.prose("torch_optim")
-st.title("torch.optim")
-st.markdown(text[""])
+text = ui.lesson_intro("torch_optim")
 
-device = ui.device()
-if device is None:
-    st.stop()
+device = ui.require_device()
 seed = ui.seed()
 
 # ---- the race ---------------------------------------------------------------------------------------------------
