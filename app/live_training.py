@@ -110,7 +110,8 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
     st.markdown(f"**{status}.** Settings: " + ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions"))
     for version, h in run.histories.items():
         if h.diverged_at is not None:
-            ui.report_divergence(version, h.diverged_at[0], step=f"epoch (batch {h.diverged_at[1]} of)")
+            epoch, batch = h.diverged_at
+            ui.report_divergence(version, f"{epoch + 1}, batch {batch + 1}", step="epoch")
     if not any(h.epochs for h in run.histories.values()):
         st.info("No epoch has finished yet: press Train and let at least one epoch run.")
         return

@@ -58,7 +58,8 @@ def prose(slug: str) -> dict[str, str]:
 
 def show_source(*functions: Callable, height: int = 480) -> None:
     """Show the exact source of the functions that produced the result beside it, one tab per function."""
-    st.caption(f"The code that ran, from `{functions[0].__module__}`:")
+    modules = dict.fromkeys(f.__module__ for f in functions)  # in order, without repeats
+    st.caption("The code that ran, from " + ", ".join(f"`{m}`" for m in modules) + ":")
     for tab, f in zip(st.tabs([f"{f.__name__}()" for f in functions]), functions):
         tab.code(inspect.getsource(f), language="python", height=height, wrap_lines=True)
 
@@ -81,8 +82,8 @@ def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Trainin
     return results
 
 
-def report_divergence(name: str, diverged_at: int | None, step: str = "iteration") -> None:
-    """Say where a run diverged, if it did: a message, never a stack trace."""
+def report_divergence(name: str, diverged_at: object, step: str = "iteration") -> None:
+    """Say where a run diverged (an iteration number, or any description of the place), if it did."""
     if diverged_at is not None:
         st.error(f"**{name} diverged at {step} {diverged_at}**: the loss overflowed. "
                  "The curve stops there; try a smaller learning rate.")

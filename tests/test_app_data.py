@@ -74,7 +74,7 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     at.selectbox(key="mlp_opt").set_value("SGD").run()
     at.button(key="mlp_train").click().run()
     assert not at.exception
-    assert any("diverged at epoch" in e.value for e in at.error)
+    assert any("diverged at epoch 1, batch" in e.value for e in at.error)
 
 
 def test_presets_set_the_controls(tiny_dir):

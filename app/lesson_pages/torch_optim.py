@@ -68,6 +68,7 @@ path_lr = ui.lr_slider("learning rate (all)", s.lr, key=f"op_path_lr_{surface}",
 momentum = cols[2].slider("momentum (SGD + momentum)", 0.0, 0.99, s.momentum, key=f"op_momentum_{surface}")
 steps = cols[3].number_input("steps", min_value=1, max_value=5000, value=s.num_steps, step=50,
                              key=f"op_steps_{surface}")
+st.caption("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU.")
 path_names = chosen or list(ol.OPTIMIZERS)
 paths = {n: cached(ol.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
 for name, path in paths.items():
