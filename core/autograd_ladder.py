@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.backprop_numpy import check_sizes, make_problem
+from core.backprop_numpy import make_problem
+from core.checks import check_lr, check_sizes
 
 
 @dataclass
@@ -157,8 +158,7 @@ def dtype_for(device: torch.device) -> torch.dtype:
 def run_stage(name: str, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10, lr: float = 1e-6,
               num_iters: int = 500, seed: int = 0, device: torch.device | str = "cpu") -> Run:
     """Run one stage on fresh copies of the seed's data and initial weights."""
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_lr(lr)
     check_sizes(num_iters=num_iters)
     p = make_problem(N, D_in, H, D_out, seed)
     arrays = (p.X, p.y, p.W1.copy(), p.W2.copy())

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.checks import check_lr, check_sizes
+
 
 @dataclass
 class Problem:
@@ -33,13 +35,6 @@ class TrainResult:
     W1: np.ndarray
     W2: np.ndarray
     diverged_at: int | None = None  # iteration whose loss overflowed or became NaN
-
-
-def check_sizes(**sizes: int) -> None:
-    """Raise ValueError naming the first size that is not a positive integer."""
-    for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def make_problem(N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10, seed: int = 0) -> Problem:
@@ -99,8 +94,7 @@ def train(
     on_iteration: Callable[[int], None] | None = None,
 ) -> TrainResult:
     """Train by gradient descent; stop and set `diverged_at` if the loss overflows."""
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_lr(lr)
     check_sizes(num_iters=num_iters)
     p = make_problem(N, D_in, H, D_out, seed)
     X, y, W1, W2 = p.X, p.y, p.W1, p.W2

@@ -15,6 +15,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from core.charts import LAYOUT
+from core.checks import check_lr, check_sizes
 
 
 @dataclass
@@ -28,8 +29,9 @@ class Fit:
 def make_data(true_w: list[float], true_b: float, noise: float = 0.01, num_examples: int = 1000,
               seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Return X (n, d) standard normal and y (n,) = X w + b + N(0, noise^2)."""
-    if num_examples <= 0 or noise < 0:
-        raise ValueError("num_examples must be positive and noise non-negative")
+    check_sizes(num_examples=num_examples)
+    if not noise >= 0:
+        raise ValueError(f"noise must be non-negative, got {noise!r}")
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(num_examples, len(true_w), generator=g)
     y = X @ torch.tensor(true_w) + true_b + noise * torch.randn(num_examples, generator=g)
@@ -40,13 +42,6 @@ def init_params(d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """w ~ N(0, 0.01^2), b = 0: the starting point both versions share."""
     g = torch.Generator().manual_seed(seed + 1)
     return torch.randn(d, generator=g) * 0.01, torch.zeros(1)
-
-
-def check_settings(lr: float, batch_size: int, num_epochs: int) -> None:
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    if batch_size <= 0 or num_epochs <= 0:
-        raise ValueError("batch_size and num_epochs must be positive integers")
 
 
 # ---- from scratch -----------------------------------------------------------------------------------------
@@ -72,7 +67,8 @@ def sgd(params, lr: float):
 
 def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Fit:
     """Hand-written model, loss and update; autograd only computes the gradients."""
-    check_settings(lr, batch_size, num_epochs)
+    check_lr(lr)
+    check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     w, b = (p.requires_grad_() for p in init_params(X.shape[1], seed))
     g = torch.Generator().manual_seed(seed)
     losses = []
@@ -92,7 +88,8 @@ def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
 
 def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Fit:
     """DataLoader over a TensorDataset, nn.Linear, nn.MSELoss and optim.SGD."""
-    check_settings(lr, batch_size, num_epochs)
+    check_lr(lr)
+    check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
     net = nn.Linear(X.shape[1], 1)

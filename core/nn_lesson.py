@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 import torch
 from torch import nn
 
-from core.backprop_numpy import check_sizes
 from core.charts import LAYOUT
+from core.checks import check_lr, check_sizes
 
 
 def make_sequential(D_in: int, H: int, D_out: int) -> nn.Sequential:
@@ -49,8 +49,7 @@ def make_data(N: int, D_in: int, D_out: int, seed: int, device: torch.device | s
 
 def train_manual(model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float, num_iters: int) -> NNRun:
     """Gradient descent with a hand-written update over model.parameters()."""
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_lr(lr)
     check_sizes(num_iters=num_iters)
     first = next(model.parameters())
     before = first.detach().cpu().clone()

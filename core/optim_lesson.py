@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from core.charts import LAYOUT
+from core.checks import check_lr
 from core.nn_lesson import make_data, make_sequential
 
 # name -> (optimizer class, fixed settings, default learning rate for the two-layer race)
@@ -33,8 +34,7 @@ class OptimRun:
 def train_with(optimizer_name: str, model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float,
                num_iters: int) -> OptimRun:
     """The standard loop: forward, loss, zero_grad, backward, step."""
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
+    check_lr(lr)
     cls, settings, _ = OPTIMIZERS[optimizer_name]
     optimizer = cls(model.parameters(), lr=lr, **settings)
     loss_fn = nn.MSELoss(reduction="sum")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from core.checks import check_lr, check_sizes
 from core.fashion_mnist import FashionMNIST
 
 OPTIMIZERS = {  # foreach: one fused update for all parameters instead of a Python loop over them
@@ -39,15 +40,6 @@ class History:
     diverged_at: tuple[int, int] | None = None  # (epoch, batch) whose loss was not finite
 
 
-def check_settings(lr: float, batch_size: int, num_epochs: int) -> None:
-    """Raise ValueError naming the first setting that cannot work."""
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r}")
-    for name, value in (("batch_size", batch_size), ("num_epochs", num_epochs)):
-        if not isinstance(value, int) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def synchronize(device: torch.device) -> None:
     """Wait for queued GPU work, so that a timer measures the work and not just its launch."""
     if device.type == "cuda":
@@ -74,7 +66,8 @@ def train_epochs(model, data: FashionMNIST, optimizer: str = "SGD", lr: float = 
     With `cosine`, the learning rate decays from lr to 0 along half a cosine over the whole run, so the last
     epochs take small steps and settle instead of bouncing around the minimum.
     """
-    check_settings(lr, batch_size, num_epochs)
+    check_lr(lr)
+    check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     history = history if history is not None else History()
     opt = OPTIMIZERS[optimizer](model.parameters(), lr)
     X_all, y_all = data.train_images, data.train_labels
