@@ -1,8 +1,10 @@
 """Page tests for lessons 5-7, on tiny IDX files the tests write (the real set is tested elsewhere)."""
 
 import pytest
+import torch
 from fashion_fixtures import write_tiny
 
+from core import classifiers
 from core import linear_regression as lr
 from helpers import chart_traces, open_page
 
@@ -102,3 +104,15 @@ def test_two_sessions_train_without_disturbing_each_other(tiny_dir):
     assert one.models["scratch"].W1.shape[1] == 16 and two.models["scratch"].W1.shape[1] == 64
     first.run()
     assert first.session_state["mlp_run"].settings["num_hiddens"] == 16  # untouched by the second session
+
+
+def test_out_of_memory_is_reported_not_raised(tiny_dir, monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    at = open_with_data("mlp", tiny_dir)
+    monkeypatch.setattr(classifiers, "mlp", no_memory)
+    at.button(key="mlp_train").click().run()
+    assert not at.exception
+    assert any("ran out of memory" in e.value and "smaller batch" in e.value for e in at.error)
+    assert "Failed" in " ".join(m.value for m in at.markdown)
