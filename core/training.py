@@ -9,12 +9,13 @@ import torch
 
 from core.checks import check_lr, check_sizes
 from core.fashion_mnist import FashionMNIST
+from core.optim_lesson import OPTIMIZERS
 
-OPTIMIZERS = {  # foreach: one fused update for all parameters instead of a Python loop over them
-    "SGD": lambda params, lr: torch.optim.SGD(params, lr=lr, foreach=True),
-    "SGD + momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9, foreach=True),
-    "Adam": lambda params, lr: torch.optim.Adam(params, lr=lr, foreach=True),
-}
+
+def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    """One of the optimizers raced in the optim lesson, with the same settings (foreach: one fused update)."""
+    cls, settings, _ = OPTIMIZERS[name]
+    return cls(params, lr=lr, foreach=True, **settings)
 
 # MLP settings worth a button: the original tutorial's run, and defaults that beat the 0.8833 benchmark MLP.
 MLP_PRESETS = {
@@ -69,7 +70,7 @@ def train_epochs(model, data: FashionMNIST, optimizer: str = "SGD", lr: float = 
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     history = history if history is not None else History()
-    opt = OPTIMIZERS[optimizer](model.parameters(), lr)
+    opt = make_optimizer(optimizer, model.parameters(), lr)
     X_all, y_all = data.train_images, data.train_labels
     n, device = len(X_all), X_all.device
     g = torch.Generator().manual_seed(seed)
