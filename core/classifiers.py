@@ -14,7 +14,7 @@ def relu(Z):
 
 
 def relu_grad(Z):
-    return (Z > 0).to(Z.dtype)
+    return Z.sign().clamp(min=0)  # 1 where Z > 0, else 0 (cheaper than comparing and converting the mask)
 
 
 def sigmoid(Z):
@@ -127,6 +127,7 @@ class Concise(nn.Module):
         return self.net(X)
 
     def loss_and_grads(self, X, y):
+        self.zero_grad()  # backward() adds into .grad, so clear the last batch's first
         O = self(X)
         loss = F.cross_entropy(O, y)
         loss.backward()

@@ -12,10 +12,34 @@ from core.fashion_mnist import FashionMNIST
 from core.optim_lesson import OPTIMIZERS
 
 
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """One of the optimizers raced in the optim lesson, with the same settings (foreach: one fused update)."""
+class SGDByHand:
+    """Plain SGD written out, as the from-scratch tutorials do it: param <- param - lr * dL/dparam.
+
+    The lr sits in `param_groups` like torch.optim's, so one learning-rate schedule serves both kinds.
+    """
+
+    def __init__(self, params, lr: float):
+        self.params = list(params)
+        self.param_groups = [{"lr": lr}]
+
+    def step(self):
+        lr = self.param_groups[0]["lr"]
+        for param in self.params:
+            param.sub_(param.grad, alpha=lr)  # in place: the model keeps the same tensors
+
+
+def make_optimizer(name: str, model, lr: float):
+    """Plain SGD by hand for a from-scratch model; otherwise one of the optimizers raced in the optim lesson, with
+    the same settings (foreach: one fused update for all parameters)."""
+    if name == "SGD" and not isinstance(model, torch.nn.Module):
+        return SGDByHand(model.parameters(), lr)
     cls, settings, _ = OPTIMIZERS[name]
-    return cls(params, lr=lr, foreach=True, **settings)
+    return cls(model.parameters(), lr=lr, foreach=True, **settings)
+
+
+def cosine_lr(lr: float, step: int, total_steps: int) -> float:
+    """Learning rate at `step`: decays from lr to 0 along half a cosine (as torch's CosineAnnealingLR does)."""
+    return lr * (1 + math.cos(math.pi * step / total_steps)) / 2
 
 # MLP settings worth a button: the original tutorial's run, and defaults that beat the 0.8833 benchmark MLP.
 MLP_PRESETS = {
@@ -70,32 +94,30 @@ def train_epochs(model, data: FashionMNIST, optimizer: str = "SGD", lr: float = 
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     history = history if history is not None else History()
-    opt = make_optimizer(optimizer, model.parameters(), lr)
+    opt = make_optimizer(optimizer, model, lr)
     X_all, y_all = data.train_images, data.train_labels
     n, device = len(X_all), X_all.device
     g = torch.Generator().manual_seed(seed)
     num_batches = math.ceil(n / batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=num_epochs * num_batches) if cosine else None
     for epoch in range(num_epochs):
         synchronize(device)
         start = time.perf_counter()
         order = torch.randperm(n, generator=g).to(device)
-        losses = torch.empty(num_batches, device=device)  # kept on the device: no sync per batch
-        correct = torch.empty(num_batches, device=device)
+        losses, correct = [], []  # 0-d tensors left on the device: no sync per batch
         for b in range(num_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
             X, y = X_all.index_select(0, idx), y_all.index_select(0, idx)  # (batch, 784), (batch,)
-            opt.zero_grad()
+            if cosine:
+                opt.param_groups[0]["lr"] = cosine_lr(lr, epoch * num_batches + b, num_epochs * num_batches)
             loss, logits = model.loss_and_grads(X, y)
             opt.step()
-            if schedule is not None:
-                schedule.step()
-            losses[b] = loss
-            correct[b] = (logits.argmax(dim=1) == y).sum()
+            losses.append(loss)
+            correct.append((logits.argmax(dim=1) == y).sum())
             if on_batch is not None:
                 on_batch(epoch, b)
         synchronize(device)
         seconds = time.perf_counter() - start
+        losses = torch.stack(losses)
         bad = (~torch.isfinite(losses)).nonzero()
         if len(bad):
             history.diverged_at = (len(history.epochs), int(bad[0]))
@@ -104,7 +126,8 @@ def train_epochs(model, data: FashionMNIST, optimizer: str = "SGD", lr: float = 
         sizes = torch.full((num_batches,), float(batch_size), device=device)
         sizes[-1] = n - batch_size * (num_batches - 1)
         train_loss = (losses * sizes).sum().item() / n
+        train_acc = torch.stack(correct).sum().item() / n
         test_acc = accuracy(model, data.test_images, data.test_labels)
-        history.epochs.append(EpochStats(len(history.epochs), train_loss, correct.sum().item() / n, test_acc, seconds))
+        history.epochs.append(EpochStats(len(history.epochs), train_loss, train_acc, test_acc, seconds))
         yield history
 

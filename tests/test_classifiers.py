@@ -8,7 +8,7 @@ from fashion_fixtures import real_data_or_skip
 from core import classifiers as C
 from core import results
 from core.fashion_mnist import FashionMNIST
-from core.training import MLP_PRESETS, History, accuracy, train_epochs
+from core.training import MLP_PRESETS, History, SGDByHand, accuracy, cosine_lr, make_optimizer, train_epochs
 
 BUILTIN = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 
@@ -69,17 +69,44 @@ def test_hand_written_activations_and_derivatives(activation):
     torch.testing.assert_close(df(z.detach()), auto)
 
 
+@pytest.mark.parametrize("optimizer, cosine", [("SGD", False), ("SGD", True), ("SGD + momentum", False)])
 @pytest.mark.parametrize("build", [lambda v: C.softmax_regression(v, seed=5),
                                    lambda v: C.mlp(v, 16, "tanh", seed=5)], ids=["softmax", "mlp"])
-def test_scratch_and_concise_follow_the_same_path(build):
+def test_scratch_and_concise_follow_the_same_path(build, optimizer, cosine):
+    """With plain SGD the scratch model updates by hand and the concise one through optim.SGD: same path."""
     data = toy_dataset()
     runs = {}
     for version in ("scratch", "concise"):
         model = as_double(build(version))
-        runs[version] = list(train_epochs(model, data, "SGD + momentum", 0.1, 32, 3, seed=7))[-1]
+        runs[version] = list(train_epochs(model, data, optimizer, 0.02, 32, 3, seed=7, cosine=cosine))[-1]
+    assert len(runs["scratch"].epochs) == 3
     for a, b in zip(runs["scratch"].epochs, runs["concise"].epochs):
         assert a.train_loss == pytest.approx(b.train_loss, rel=1e-10)
         assert a.test_acc == b.test_acc
+    assert runs["scratch"].epochs[-1].train_loss < runs["scratch"].epochs[0].train_loss
+
+
+def test_plain_sgd_is_by_hand_for_scratch_models_only():
+    scratch, concise = C.mlp("scratch", 8), C.mlp("concise", 8)
+    assert isinstance(make_optimizer("SGD", scratch, 0.1), SGDByHand)
+    assert isinstance(make_optimizer("SGD", concise, 0.1), torch.optim.SGD)
+    assert isinstance(make_optimizer("Adam", scratch, 0.1), torch.optim.Adam)
+    W1 = scratch.W1
+    scratch.loss_and_grads(*toy(32, torch.float32))
+    expected = W1 - 0.1 * W1.grad
+    make_optimizer("SGD", scratch, 0.1).step()
+    assert scratch.W1 is W1  # updated in place
+    torch.testing.assert_close(scratch.W1, expected)
+
+
+def test_cosine_lr_matches_torch_cosine_annealing():
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.3)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+    for step in range(11):
+        assert cosine_lr(0.3, step, 10) == pytest.approx(opt.param_groups[0]["lr"], abs=1e-12)
+        opt.step()
+        schedule.step()
+    assert cosine_lr(0.3, 0, 10) == 0.3 and cosine_lr(0.3, 10, 10) == pytest.approx(0, abs=1e-12)
 
 
 def test_naive_softmax_overflows_where_log_sum_exp_does_not():
