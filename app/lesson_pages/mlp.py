@@ -43,7 +43,8 @@ with left:
     st.markdown(text["Activations"])
 with right:
     ui.show_source(classifiers.MLPScratch, classifiers.ACTIVATIONS[activation][0],
-                   classifiers.ACTIVATIONS[activation][1], classifiers.mlp, training.train_epochs, height=420)
+                   classifiers.ACTIVATIONS[activation][1], classifiers.mlp, training.make_optimizer,
+                   training.SGDByHand, training.train_epochs, height=420)
 
 if not versions:
     st.warning("Choose at least one version to train.")

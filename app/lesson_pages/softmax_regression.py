@@ -28,12 +28,13 @@ settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size
 
 left, right = st.columns(2)
 with left:
-    st.markdown("**From scratch**: forward, loss and gradients by hand")
+    st.markdown("**From scratch**: forward, loss, gradients and SGD step by hand")
     ui.show_source(classifiers.SoftmaxScratch, classifiers.softmax_cross_entropy_grad, classifiers.cross_entropy,
-                   height=360)
+                   training.SGDByHand, height=360)
 with right:
-    st.markdown("**Concise**: `nn.Linear` and `F.cross_entropy`; and the loop both share")
-    ui.show_source(classifiers.Concise, classifiers.softmax_regression, training.train_epochs, height=360)
+    st.markdown("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop")
+    ui.show_source(classifiers.Concise, classifiers.softmax_regression, training.make_optimizer,
+                   training.train_epochs, height=360)
 
 if not versions:
     st.warning("Choose at least one version to train.")
