@@ -8,7 +8,8 @@
 3. Page speed: a softmax page's first render with the data already cached, and how many times switching
    between the two data lessons loads the data.
 
-Run: python bench/bench_fashion.py 2>/dev/null   (targets: >= 5x faster than the seed, <= 1.6x the floor, < 2 s)
+Run: python bench/bench_fashion.py [--check] 2>/dev/null   (targets: >= 5x faster than the seed, <= 1.6x the
+floor, < 2 s, one data load; --check exits 1 when a target is missed)
 """
 
 import statistics
@@ -91,7 +92,7 @@ def median(fn, repeats: int = 3) -> float:
     return statistics.median(fn() for _ in range(repeats))
 
 
-def main() -> None:
+def main() -> int:
     data = fashion_mnist.load(download=False)
     root, _ = fashion_mnist.find_root(download=False)
     our_epoch(data, "scratch")  # warm up
@@ -109,7 +110,12 @@ def main() -> None:
     print(f"{'concise epoch / floor (+ autograd, torch.optim)':48} {'':8} {concise / floor:7.2f}x  reported")
     print(f"{'softmax page first render, data cached':48} {first_render:8.2f} {'':8}  < 2 s")
     print(f"{'data loads over softmax -> mlp -> softmax':48} {loads:8d} {'':8}  1 (switching does not reload)")
+    missed = [name for name, met in [("5x the seed", seed / max(scratch, concise) >= 5),
+                                     ("1.6x the floor", scratch / floor <= 1.6),
+                                     ("first render", first_render < 2), ("one data load", loads == 1)] if not met]
+    print("all targets met" if not missed else f"missed: {', '.join(missed)}")
+    return 1 if missed and "--check" in sys.argv else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
