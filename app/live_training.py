@@ -14,7 +14,7 @@ import streamlit as st
 import torch
 
 import ui
-from core import fashion_mnist, results
+from core import charts, fashion_mnist, predictions
 from core.fashion_mnist import CLASSES, FashionMNIST
 from core.training import History, predict, train_epochs
 
@@ -97,7 +97,7 @@ def _train(run: LiveRun, dataset: FashionMNIST) -> None:
             history = next(trainers[current], None)
             if history is None or history.diverged_at is not None:
                 del trainers[current]
-        chart.plotly_chart(results.history_figure(run.histories), key=f"live_{time.perf_counter()}")
+        chart.plotly_chart(charts.history_figure(run.histories), key=f"live_{time.perf_counter()}")
     bar.empty()
     chart.empty()
 
@@ -115,7 +115,7 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
     if not any(h.epochs for h in run.histories.values()):
         st.info("No epoch has finished yet: press Train and let at least one epoch run.")
         return
-    st.plotly_chart(results.history_figure(run.histories), key=f"{key}_history")
+    st.plotly_chart(charts.history_figure(run.histories), key=f"{key}_history")
     st.dataframe([{"version": v, "epoch": e.epoch + 1, "train loss": round(e.train_loss, 4),
                    "train acc": round(e.train_acc, 4), "test acc": round(e.test_acc, 4),
                    "seconds": round(e.seconds, 2)} for v, h in run.histories.items() for e in h.epochs],
@@ -125,7 +125,7 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
     if version not in run.test_probs:
         run.test_probs[version] = predict(run.models[version], dataset.test_images)
     probs = run.test_probs[version]
-    counts = results.confusion_matrix(probs, dataset.test_labels)
+    counts = predictions.confusion_matrix(probs, dataset.test_labels)
     st.subheader("Confusion matrix")
     st.caption("Rows: true class. Columns: predicted class. Click a cell to show those test images below.")
     table = pd.DataFrame(counts, index=CLASSES, columns=CLASSES).rename_axis("true \\ predicted").reset_index()
@@ -149,12 +149,12 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
 
     title, W, titles = weights(run.models[version])
     st.subheader(title)
-    st.plotly_chart(results.weight_images_figure(W, titles), key=f"{key}_weights")
+    st.plotly_chart(charts.weight_images_figure(W, titles), key=f"{key}_weights")
 
 
 def show_gallery(probs: torch.Tensor, dataset: FashionMNIST, true_class: int | None, pred_class: int | None,
                  mistakes_only: bool) -> None:
-    picks = results.gallery_picks(probs, dataset.test_labels, true_class, pred_class, mistakes_only)
+    picks = predictions.gallery_picks(probs, dataset.test_labels, true_class, pred_class, mistakes_only)
     if true_class is not None:
         st.markdown(f"**True {CLASSES[true_class]}, predicted {CLASSES[pred_class]}**: "
                     f"{len(picks)} shown (at most 24).")
@@ -163,7 +163,7 @@ def show_gallery(probs: torch.Tensor, dataset: FashionMNIST, true_class: int | N
         return
     columns = st.columns(8)
     for i, index in enumerate(picks):
-        top = results.top_probabilities(probs, index)
+        top = predictions.top_probabilities(probs, index)
         truth = CLASSES[int(dataset.test_labels[index])]
         wrong = top[0][0] != truth
         with columns[i % 8]:

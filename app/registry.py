@@ -1,9 +1,13 @@
 """The one list of lessons.
 
-Adding a lesson touches: one entry here, one page, one prose file, one core module and one test module.
+A lesson's slug names its file in every folder: lessons/<slug>.md, app/lesson_pages/<slug>.py, core/<slug>.py (or
+the package core/<slug>/) and tests/test_<slug>.py. Adding a lesson touches those four files and one entry here.
 """
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
+from types import ModuleType
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,13 @@ class Lesson:
     @property
     def page(self) -> str:
         return f"lesson_pages/{self.slug}.py"
+
+    def core_modules(self) -> list[ModuleType]:
+        """The lesson's core module, or every module of its core package."""
+        module = importlib.import_module(f"core.{self.slug}")
+        if not hasattr(module, "__path__"):
+            return [module]
+        return [importlib.import_module(f"{module.__name__}.{m.name}") for m in pkgutil.iter_modules(module.__path__)]
 
 
 LESSONS = [

@@ -14,7 +14,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "app")]
 import streamlit.logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from core import backprop_numpy as bp  # noqa: E402
+from core.backprop_numpy import network as bp  # noqa: E402
 
 streamlit.logger.set_log_level("error")  # AppTest runs without a server; its warnings are noise here
 TRAIN_TARGET_S = 0.5

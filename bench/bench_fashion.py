@@ -26,7 +26,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from core import classifiers, fashion_mnist  # noqa: E402
+from core import fashion_mnist, mlp  # noqa: E402
 from core.training import train_epochs  # noqa: E402
 
 HIDDEN, BATCH, LR = 256, 256, 0.5
@@ -50,7 +50,7 @@ def seed_pipeline_epoch(root: Path) -> float:
 
 def our_epoch(data, version: str) -> float:
     """One epoch of our loop; its own timer covers training only (test accuracy is measured after it)."""
-    model = classifiers.mlp(version, HIDDEN, "relu", seed=0)
+    model = mlp.mlp(version, HIDDEN, "relu", seed=0)
     return next(train_epochs(model, data, "SGD", LR, BATCH, 1)).epochs[0].seconds
 
 

@@ -1,8 +1,14 @@
-"""Plotly figures shared by the lessons: loss curves and error bars, in one look."""
+"""Plotly figures shared by the lessons: loss curves, error bars, training histories, weight images."""
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+import plotly.express as px
 import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from core.training import History
 
 LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=10, r=10, t=40, b=10),
               legend=dict(orientation="h", y=-0.2))
@@ -42,4 +48,37 @@ def error_bars_figure(errors: Mapping[str, float], tolerance: float, title: str)
     fig.add_hline(y=tolerance, line_dash="dash", annotation_text=f"tolerance {tolerance:.0e}")
     fig.update_layout(title=title, yaxis_title="max relative error", showlegend=False, **LAYOUT)
     fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def history_figure(histories: dict[str, History]) -> go.Figure:
+    """Training loss per epoch (left) and train/test accuracy per epoch (right), one colour per version."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "accuracy"))
+    colors = px.colors.qualitative.Plotly
+    for i, (name, h) in enumerate(histories.items()):
+        epochs = [e.epoch + 1 for e in h.epochs]
+        color = colors[i % len(colors)]
+        fig.add_trace(go.Scatter(x=epochs, y=[e.train_loss for e in h.epochs], name=f"{name}: loss",
+                                 mode="lines+markers", line_color=color), row=1, col=1)
+        fig.add_trace(go.Scatter(x=epochs, y=[e.train_acc for e in h.epochs], name=f"{name}: train acc",
+                                 mode="lines+markers", line=dict(color=color, dash="dot")), row=1, col=2)
+        fig.add_trace(go.Scatter(x=epochs, y=[e.test_acc for e in h.epochs], name=f"{name}: test acc",
+                                 mode="lines+markers", line_color=color), row=1, col=2)
+    fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_layout(**{**LAYOUT, "height": 360})
+    return fig
+
+
+def weight_images_figure(W: torch.Tensor, titles: list[str], columns: int = 5) -> go.Figure:
+    """Show columns of a (784, k) weight matrix as 28x28 images: red positive, blue negative."""
+    images = W.detach().cpu().T.reshape(-1, 28, 28).numpy()
+    limit = float(np.abs(images).max()) or 1.0
+    fig = px.imshow(images, facet_col=0, facet_col_wrap=columns, color_continuous_scale="RdBu_r",
+                    zmin=-limit, zmax=limit, facet_col_spacing=0.01, facet_row_spacing=0.06)
+    for annotation in fig.layout.annotations:
+        annotation.text = titles[int(annotation.text.split("=")[1])]
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    rows = -(-len(images) // columns)
+    fig.update_layout(margin=dict(l=10, r=10, t=30, b=10), height=150 * rows + 40, coloraxis_showscale=False)
     return fig

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import torch
 
 from core.checks import check_lr, check_sizes
+from core.classifier import Classifier
 from core.fashion_mnist import FashionMNIST
-from core.optim_lesson import OPTIMIZERS
+from core.optimizers import OPTIMIZERS
 
 
 class SGDByHand:
@@ -28,10 +29,10 @@ class SGDByHand:
             param.sub_(param.grad, alpha=lr)  # in place: the model keeps the same tensors
 
 
-def make_optimizer(name: str, model, lr: float):
+def make_optimizer(name: str, model: Classifier, lr: float):
     """Plain SGD by hand for a from-scratch model; otherwise one of the optimizers raced in the optim lesson, with
     the same settings (foreach: one fused update for all parameters)."""
-    if name == "SGD" and not isinstance(model, torch.nn.Module):
+    if name == "SGD" and model.updates_by_hand:
         return SGDByHand(model.parameters(), lr)
     cls, settings, _ = OPTIMIZERS[name]
     return cls(model.parameters(), lr=lr, foreach=True, **settings)

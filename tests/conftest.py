@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from fashion_fixtures import write_tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -81,3 +82,11 @@ def page(browser, app_url, request):
     shots.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=shots / f"{request.node.name}-end.png")
     tab.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory) -> str:
+    """A directory holding a tiny, learnable FashionMNIST-format data set (600 training, 200 test images)."""
+    root = tmp_path_factory.mktemp("tiny-fashion")
+    write_tiny(root, n_train=600, n_test=200)
+    return str(root)

@@ -22,3 +22,11 @@ def chart_traces(at: AppTest, key: str) -> list[dict]:
         if key in element.proto.id:
             return json.loads(element.proto.spec)["data"]
     raise AssertionError(f"no chart with key {key}")
+
+
+def open_with_data(slug: str, data_dir: str) -> AppTest:
+    """Open a lesson page with the sidebar's FashionMNIST directory set to `data_dir`."""
+    at = open_page(slug)
+    at.text_input(key="data_dir").set_value(data_dir).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

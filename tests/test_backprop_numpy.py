@@ -1,13 +1,15 @@
-"""The hand-written NumPy network: PyTorch autograd in float64 is the answer key."""
+"""Lesson 1: the hand-written NumPy network (PyTorch autograd in float64 is the answer key) and its page."""
 
 import math
 
 import numpy as np
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
-from core import backprop_numpy as bp
-from core.gradcheck import check_gradients
+from core.backprop_numpy import network as bp
+from core.backprop_numpy.gradcheck import check_gradients
+from helpers import chart_traces, open_page
 
 
 def torch_gradients(p: bp.Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -95,3 +97,54 @@ def test_gradient_check_passes_when_right_and_fails_when_broken():
     assert not bad.passed
     assert bad.autograd_error["W1"] > 0.1 and bad.finite_diff_error["W1"] > 0.1
     assert bad.autograd_error["W2"] < 1e-13  # the bug is in the first layer only
+
+
+@pytest.fixture
+def lesson() -> AppTest:
+    return open_page("backprop_numpy")
+
+
+def test_lesson_chart_is_the_core_result(lesson):
+    expected = bp.train(seed=0)
+    traces = chart_traces(lesson, "bp_loss")
+    assert traces[0]["y"] == pytest.approx(expected.losses, rel=1e-12)
+    held_out = chart_traces(lesson, "bp_heldout")
+    assert held_out[1]["y"] == pytest.approx(expected.val_losses, rel=1e-12)
+    assert any("Gradient check passed" in s.value for s in lesson.success)
+    assert not lesson.error
+
+
+def test_hidden_size_control_changes_the_result(lesson):
+    before = chart_traces(lesson, "bp_loss")[0]["y"]
+    lesson.number_input(key="bp_H").set_value(50).run()
+    after = chart_traces(lesson, "bp_loss")[0]["y"]
+    assert after != before
+    assert after == pytest.approx(bp.train(H=50).losses, rel=1e-12)
+    table = lesson.table[0].value
+    assert dict(zip(table["array"], table["shape"]))["W1"] == "1000 × 50"
+
+
+def test_large_learning_rate_reports_divergence(lesson):
+    lesson.select_slider(key="bp_lr").set_value(1e-4).run()
+    assert not lesson.exception
+    k = bp.train(lr=1e-4).diverged_at
+    assert [e.value for e in lesson.error if f"diverged at iteration {k}" in e.value]
+    assert len(chart_traces(lesson, "bp_loss")[0]["y"]) == k
+
+
+def test_breaking_the_backward_pass_fails_the_check(lesson):
+    lesson.toggle(key="bp_broken").set_value(True).run()
+    assert any("Gradient check failed" in e.value for e in lesson.error)
+    lesson.toggle(key="bp_broken").set_value(False).run()
+    assert any("Gradient check passed" in s.value for s in lesson.success)
+
+
+def test_sidebar_seed_changes_the_data(lesson):
+    lesson.number_input(key="seed").set_value(7).run()
+    assert chart_traces(lesson, "bp_loss")[0]["y"] == pytest.approx(bp.train(seed=7).losses, rel=1e-12)
+
+
+def test_page_shows_the_source_of_the_functions_that_ran(lesson):
+    shown = "\n".join(c.value for c in lesson.code)
+    assert "def train(" in shown and "def backward(" in shown and "def check_gradients(" in shown
+    assert "grad_h[h < 0] = 0" in shown

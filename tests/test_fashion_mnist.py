@@ -4,6 +4,7 @@ import torch
 from fashion_fixtures import real_data_or_skip, write_tiny
 
 from core import fashion_mnist as fm
+from helpers import open_with_data
 
 
 @pytest.fixture
@@ -63,3 +64,10 @@ def test_real_data_when_present():
     assert data.train_labels[0].item() == 9  # the first training image is an ankle boot
     assert torch.bincount(data.test_labels).tolist() == [1000] * 10
     assert 0.0 <= data.train_images.min().item() and data.train_images.max().item() == 1.0
+
+
+def test_missing_data_is_a_message_and_other_lessons_keep_working(tmp_path):
+    at = open_with_data("mlp", str(tmp_path))
+    assert any("apt-get install dataset-fashion-mnist" in e.value for e in at.error)
+    at.switch_page("lesson_pages/backprop_numpy.py").run()
+    assert not at.exception and any("Gradient check passed" in s.value for s in at.success)

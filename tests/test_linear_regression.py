@@ -1,6 +1,9 @@
+"""Lesson 5: linear regression from scratch and concise, and the page."""
+
 import pytest
 
 from core import linear_regression as lr
+from helpers import chart_traces, open_page
 
 
 @pytest.mark.parametrize("train", [lr.train_scratch, lr.train_concise])
@@ -27,3 +30,15 @@ def test_divergence_and_bad_settings():
         lr.train_concise(X, y, lr=0)
     with pytest.raises(ValueError):
         lr.make_data([1.0], 0.0, num_examples=0)
+
+
+def test_linear_regression_page_shows_core_results():
+    at = open_page("linear_regression")
+    X, y = lr.make_data([2.0, 3.4], 4.2, 0.01, 1000, 0)
+    fit = lr.train_scratch(X, y, 0.03, 10, 3, 0)
+    table = at.table[0].value
+    assert table["from scratch"].tolist() == pytest.approx([*fit.w, fit.b])
+    assert any("within 0.01 of the truth" in s.value for s in at.success)
+    at.number_input(key="lr_noise").set_value(2.0).run()
+    assert not any("within 0.01" in s.value for s in at.success)
+    assert chart_traces(at, "lr_loss")[0]["y"] != pytest.approx(fit.losses)

@@ -6,8 +6,9 @@ import streamlit as st
 import torch
 
 import ui
-from core import backprop_numpy as bp
-from core import charts, gradcheck
+from core import charts
+from core.backprop_numpy import gradcheck
+from core.backprop_numpy import network as bp
 
 BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 import live_training as live
 import ui
-from core import classifiers, results, training
+from core import mlp, training
 
 WIDGETS = dict(lr="mlp_lr", num_hiddens="mlp_hidden", activation="mlp_act", optimizer="mlp_opt",
                batch_size="mlp_batch", num_epochs="mlp_epochs", cosine="mlp_cosine")  # setting -> widget key
@@ -27,7 +27,7 @@ for col, name in zip(preset_cols, training.MLP_PRESETS):
 cols = st.columns(4)
 lr = ui.lr_slider("learning rate", training.MLP_PRESETS["good defaults"]["lr"], key="mlp_lr", container=cols[0])
 num_hiddens = cols[1].select_slider("hidden units", [16, 32, 64, 128, 256, 512, 1024], key="mlp_hidden")
-activation = cols[2].selectbox("activation", list(classifiers.ACTIVATIONS), key="mlp_act")
+activation = cols[2].selectbox("activation", list(mlp.ACTIVATIONS), key="mlp_act")
 optimizer = cols[3].selectbox("optimizer", list(training.OPTIMIZERS), key="mlp_opt")
 cols = st.columns(4)
 batch_size = cols[0].select_slider("batch size", [16, 32, 64, 128, 256, 512, 1024], key="mlp_batch")
@@ -39,19 +39,18 @@ settings = dict(versions=versions, optimizer=optimizer, lr=lr, batch_size=batch_
 
 left, right = st.columns([2, 3])
 with left:
-    st.plotly_chart(results.activation_figure(activation), key="mlp_activation")
+    st.plotly_chart(mlp.activation_figure(activation), key="mlp_activation")
     st.markdown(text["Activations"])
 with right:
-    ui.show_source(classifiers.MLPScratch, classifiers.ACTIVATIONS[activation][0],
-                   classifiers.ACTIVATIONS[activation][1], classifiers.mlp, training.make_optimizer,
+    ui.show_source(mlp.MLPScratch, mlp.ACTIVATIONS[activation][0],
+                   mlp.ACTIVATIONS[activation][1], mlp.mlp, training.make_optimizer,
                    training.SGDByHand, training.train_epochs, height=420)
 
 if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
 run = live.train_controls(
-    "mlp", settings, lambda v: classifiers.mlp(v, num_hiddens, activation, settings["seed"], device), dataset)
+    "mlp", settings, lambda v: mlp.mlp(v, num_hiddens, activation, settings["seed"], device), dataset)
 if run is not None:
     live.show_results("mlp", run, dataset, lambda model: (
-        "What the first 20 hidden units respond to", model.W1[:, :20] if hasattr(model, "W1")
-        else model.net[0].weight[:20].T, [f"unit {i}" for i in range(20)]))
+        "What the first 20 hidden units respond to", model.input_weights()[:, :20], [f"unit {i}" for i in range(20)]))

@@ -4,7 +4,8 @@ import streamlit as st
 
 import live_training as live
 import ui
-from core import classifiers, results, training
+from core import classifier, training
+from core import softmax_regression as sr
 from core.fashion_mnist import CLASSES
 
 text = ui.lesson_intro("softmax_regression")
@@ -12,8 +13,8 @@ text = ui.lesson_intro("softmax_regression")
 st.header("Why frameworks fuse softmax into the loss")
 st.markdown(text["Why frameworks fuse softmax into the loss"])
 scale = st.select_slider("Multiply the logits [1, 2, 3] by", [1, 10, 30, 50, 100, 1000], value=50, key="sm_scale")
-st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in results.overflow_demo(scale).items()], hide_index=True)
-ui.show_source(results.overflow_demo, classifiers.naive_softmax, classifiers.softmax, height=300)
+st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in sr.overflow_demo(scale).items()], hide_index=True)
+ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
 
 st.header("Training")
 device = ui.require_device()
@@ -29,19 +30,19 @@ settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size
 left, right = st.columns(2)
 with left:
     st.markdown("**From scratch**: forward, loss, gradients and SGD step by hand")
-    ui.show_source(classifiers.SoftmaxScratch, classifiers.softmax_cross_entropy_grad, classifiers.cross_entropy,
+    ui.show_source(sr.SoftmaxScratch, sr.softmax_cross_entropy_grad, sr.cross_entropy,
                    training.SGDByHand, height=360)
 with right:
     st.markdown("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop")
-    ui.show_source(classifiers.Concise, classifiers.softmax_regression, training.make_optimizer,
+    ui.show_source(classifier.Concise, sr.softmax_regression, training.make_optimizer,
                    training.train_epochs, height=360)
 
 if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
-run = live.train_controls("sm", settings, lambda v: classifiers.softmax_regression(v, settings["seed"], device),
+run = live.train_controls("sm", settings, lambda v: sr.softmax_regression(v, settings["seed"], device),
                           dataset)
 if run is not None:
     live.show_results("sm", run, dataset, lambda model: (
         "What each class's weights look for (red: pixel votes for the class, blue: against)",
-        model.W if isinstance(model, classifiers.SoftmaxScratch) else model.net.weight.T, CLASSES))
+        model.input_weights(), CLASSES))

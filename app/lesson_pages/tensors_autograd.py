@@ -3,9 +3,8 @@
 import streamlit as st
 
 import ui
-from core import autograd_demos as demos
-from core import autograd_ladder as ladder
 from core import charts
+from core.tensors_autograd import demos, ladder
 
 text = ui.lesson_intro("tensors_autograd")
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 import ui
 from core import charts
-from core import nn_lesson as nl
+from core import torch_nn as nl
 
 text = ui.lesson_intro("torch_nn")
 

@@ -4,8 +4,10 @@ import streamlit as st
 
 import ui
 from core import charts
-from core import optim_lesson as ol
-from core import six_points as sp
+from core.optimizers import OPTIMIZERS
+from core.torch_optim import race as ol
+from core.torch_optim import six_points as sp
+from core.torch_optim import surfaces
 
 cached = st.cache_data(max_entries=64, show_spinner=False)  # every result here is a pure function of its inputs
 text = ui.lesson_intro("torch_optim")
@@ -16,10 +18,10 @@ seed = ui.seed()
 # ---- the race ---------------------------------------------------------------------------------------------------
 st.header("The race")
 st.markdown(text["The race"])
-chosen = st.multiselect("Optimizers", list(ol.OPTIMIZERS), default=list(ol.OPTIMIZERS), key="op_chosen")
-cols = st.columns(len(ol.OPTIMIZERS) + 1)
+chosen = st.multiselect("Optimizers", list(OPTIMIZERS), default=list(OPTIMIZERS), key="op_chosen")
+cols = st.columns(len(OPTIMIZERS) + 1)
 lrs = {name: ui.lr_slider(f"lr: {name}", default, key=f"op_lr_{name}", container=col)
-       for col, (name, (_, _, default)) in zip(cols, ol.OPTIMIZERS.items()) if name in chosen}
+       for col, (name, (_, _, default)) in zip(cols, OPTIMIZERS.items()) if name in chosen}
 num_iters = cols[-1].number_input("iterations", min_value=1, max_value=2000, value=500, step=50, key="op_iters")
 st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; nn.Linear's default initialisation; "
            f"float32 on **{device}**.")
@@ -62,25 +64,25 @@ with right:
 st.header("Paths on a surface")
 st.markdown(text["Paths on a surface"])
 cols = st.columns(4)
-surface = cols[0].selectbox("Surface", list(ol.SURFACES), key="op_surface")
-s = ol.SURFACES[surface]
+surface = cols[0].selectbox("Surface", list(surfaces.SURFACES), key="op_surface")
+s = surfaces.SURFACES[surface]
 path_lr = ui.lr_slider("learning rate (all)", s.lr, key=f"op_path_lr_{surface}", container=cols[1])
 momentum = cols[2].slider("momentum (SGD + momentum)", 0.0, 0.99, s.momentum, key=f"op_momentum_{surface}")
 steps = cols[3].number_input("steps", min_value=1, max_value=5000, value=s.num_steps, step=50,
                              key=f"op_steps_{surface}")
 st.caption("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU.")
-path_names = chosen or list(ol.OPTIMIZERS)
-paths = {n: cached(ol.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
+path_names = chosen or list(OPTIMIZERS)
+paths = {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
 for name, path in paths.items():
     if path.diverged_at is not None:
         st.warning(f"{name} diverged at step {path.diverged_at}: its path leaves the plot.")
 left, right = st.columns([6, 5])
 with left:
-    st.plotly_chart(ol.paths_figure(surface, paths), key="op_paths")
+    st.plotly_chart(surfaces.paths_figure(surface, paths), key="op_paths")
 with right:
     st.plotly_chart(charts.loss_figure({n: p.values for n, p in paths.items()}, title="f along each path",
                                        x_title="step"), key="op_path_values")
-    ui.show_source(ol.optimizer_path, height=300)
+    ui.show_source(surfaces.optimizer_path, height=300)
 
 # ---- six points -------------------------------------------------------------------------------------------------
 st.header("Classifying six points")

@@ -9,7 +9,7 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
-from core.backprop_numpy import make_problem
+from core.backprop_numpy.network import make_problem
 from core.charts import LAYOUT
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.backprop_numpy import backward, forward, make_problem, squared_error
+from core.backprop_numpy.network import backward, forward, make_problem, squared_error
 
 AUTOGRAD_TOL = 1e-12  # both sides compute the same float64 sums; only rounding differs
 FINITE_DIFF_TOL = 1e-6  # the difference quotient itself is accurate to about eps^2 and rounding

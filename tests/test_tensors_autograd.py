@@ -1,12 +1,13 @@
-"""The four implementations of lesson 2: each checked against float64 autograd, and against each other."""
+"""Lesson 2: the four implementations against float64 autograd and each other, the autograd demos, the page."""
 
 import numpy as np
 import pytest
 import torch
 
-from core import autograd_ladder as ladder
-from core.backprop_numpy import make_problem
+from core.backprop_numpy.network import make_problem
 from core.device import available_devices, resolve_device
+from core.tensors_autograd import demos, ladder
+from helpers import chart_traces, open_page
 
 DEVICES = [d for d in available_devices() if d != "auto"]
 
@@ -83,3 +84,76 @@ def test_stage_diffs_show_what_changed():
     custom = ladder.stage_diff(ladder.torch_autograd, ladder.torch_custom_function)
     assert "+class MyReLU(torch.autograd.Function):" in custom
     assert "+        y_hat = relu(X.mm(W1)).mm(W2)" in custom
+
+
+def test_scalar_gradients_are_what_pytorch_prints():
+    shown = demos.scalar_gradients()
+    assert (shown["x.grad"], shown["w.grad"], shown["b.grad"], shown["y.grad"]) == (
+        "tensor(2.)", "tensor(1.)", "tensor(1.)", "None")
+    assert "not a leaf" in shown["warning"]
+
+
+def test_backward_accumulates_unless_zeroed():
+    assert demos.repeated_backward(4, zero_grad=False) == [1.0, 2.0, 3.0, 4.0]
+    assert demos.repeated_backward(4, zero_grad=True) == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_forgetting_to_zero_piles_up_gradients_and_stalls_training():
+    good = demos.train_with_or_without_zeroing(True)
+    bad = demos.train_with_or_without_zeroing(False)
+    assert good.losses[0] == bad.losses[0]
+    assert bad.grad_norms[-1] > 10 * good.grad_norms[-1]
+    assert bad.losses[-1] > 10 * good.losses[-1]
+
+
+def test_inplace_update_of_a_leaf_raises_the_real_error():
+    assert "a leaf Variable that requires grad is being used in an in-place operation" in demos.inplace_update_error()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_trace_derivative_matches_the_closed_form(seed):
+    result = demos.trace_derivative(seed)
+    assert result.autograd.shape == (3, 4)
+    assert result.max_abs_difference < 1e-10 * result.closed_form.abs().max().item()
+
+
+def test_dynamic_network_changes_depth_and_still_learns():
+    run = demos.train_dynamic(num_iters=200, seed=0)
+    assert set(run.depths) == {0, 1, 2, 3}
+    assert run.losses[-1] < run.losses[0] / 10
+    again = demos.train_dynamic(num_iters=200, seed=0)
+    assert again.losses == run.losses and again.depths == run.depths
+
+
+def test_dynamic_network_divergence_is_reported():
+    run = demos.train_dynamic(lr=1.0, num_iters=200)
+    assert run.diverged_at is not None and len(run.losses) == run.diverged_at
+    assert all(torch.isfinite(torch.tensor(run.losses)))
+
+
+@pytest.fixture(scope="module")
+def autograd_page():
+    return open_page("tensors_autograd")
+
+
+def test_autograd_page_overlays_the_four_core_runs(autograd_page):
+    traces = chart_traces(autograd_page, "ta_loss")
+    assert [t["name"] for t in traces] == list(ladder.STAGES)
+    expected = ladder.run_stage("torch autograd", seed=0)
+    assert traces[2]["y"] == pytest.approx(expected.losses, rel=1e-12)
+    assert any("True" in s.value for s in autograd_page.success)  # gradcheck verdict
+    shown = "\n".join(c.value for c in autograd_page.code)
+    assert "class MyReLU(torch.autograd.Function)" in shown and "+        loss.backward()" in shown
+    assert "a leaf Variable that requires grad" in shown
+
+
+def test_autograd_page_controls(autograd_page):
+    at = autograd_page
+    at.select_slider(key="ta_lr").set_value(5e-7).run()
+    assert chart_traces(at, "ta_loss")[0]["y"] == pytest.approx(ladder.run_stage("NumPy by hand", lr=5e-7).losses)
+    at.toggle(key="ta_zero").set_value(True).run()
+    assert [t["name"] for t in chart_traces(at, "ta_accum_loss")] == ["zeroing"]
+    at.select_slider(key="ta_lr").set_value(1e-4).run()
+    assert sum("diverged at iteration" in e.value for e in at.error) == 4
+    at.multiselect(key="ta_stages").set_value([]).run()
+    assert not at.exception and any("at least one implementation" in w.value for w in at.warning)

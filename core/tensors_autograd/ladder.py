@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.backprop_numpy import make_problem
+from core.backprop_numpy.network import make_problem
 from core.checks import check_lr, check_sizes
 
 

@@ -1,6 +1,5 @@
-"""torch.optim: optimizers raced on one network and one set of initial weights, and their paths on 2-D surfaces."""
+"""Lesson 4, torch.optim: each optimizer's path on a 2-D loss surface."""
 
-import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,85 +8,10 @@ import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import torch
-from torch import nn
 
 from core.charts import LAYOUT
-from core.checks import check_lr
-from core.nn_lesson import make_data, make_sequential
+from core.optimizers import OPTIMIZERS
 
-# name -> (optimizer class, fixed settings, default learning rate for the two-layer race)
-OPTIMIZERS: dict[str, tuple[type[torch.optim.Optimizer], dict, float]] = {
-    "SGD": (torch.optim.SGD, {}, 1e-4),
-    "SGD + momentum": (torch.optim.SGD, {"momentum": 0.9}, 2e-5),
-    "RMSprop": (torch.optim.RMSprop, {}, 1e-4),
-    "Adagrad": (torch.optim.Adagrad, {}, 1e-2),
-    "Adam": (torch.optim.Adam, {}, 1e-4),
-}
-
-
-@dataclass
-class OptimRun:
-    losses: list[float]
-    diverged_at: int | None = None
-
-
-def train_with(optimizer_name: str, model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float,
-               num_iters: int) -> OptimRun:
-    """The standard loop: forward, loss, zero_grad, backward, step."""
-    check_lr(lr)
-    cls, settings, _ = OPTIMIZERS[optimizer_name]
-    optimizer = cls(model.parameters(), lr=lr, **settings)
-    loss_fn = nn.MSELoss(reduction="sum")
-    losses = []
-    for t in range(num_iters):
-        loss = loss_fn(model(X), y)
-        if not math.isfinite(loss.item()):
-            return OptimRun(losses, diverged_at=t)
-        losses.append(loss.item())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return OptimRun(losses)
-
-
-def race(lrs: dict[str, float], N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10,
-         num_iters: int = 500, seed: int = 0, device: torch.device | str = "cpu",
-         on_done: Callable[[str], None] | None = None) -> dict[str, OptimRun]:
-    """Train a copy of one seeded model with each chosen optimizer at its learning rate, on the same data."""
-    if not lrs:
-        raise ValueError("choose at least one optimizer")
-    torch.manual_seed(seed)
-    start = make_sequential(D_in, H, D_out).to(device)
-    X, y = make_data(N, D_in, D_out, seed, device)
-    runs = {}
-    for name, lr in lrs.items():
-        runs[name] = train_with(name, copy.deepcopy(start), X, y, lr, num_iters)
-        if on_done is not None:
-            on_done(name)
-    return runs
-
-
-def manual_versus_step(lr: float = 1e-4, num_iters: int = 20, seed: int = 0) -> float:
-    """Return the largest weight difference between a hand-written SGD update and optim.SGD.step()."""
-    torch.manual_seed(seed)
-    by_hand = make_sequential(1000, 100, 10)
-    by_step = copy.deepcopy(by_hand)
-    X, y = make_data(64, 1000, 10, seed, "cpu")
-    loss_fn = nn.MSELoss(reduction="sum")
-    optimizer = torch.optim.SGD(by_step.parameters(), lr=lr)
-    for _ in range(num_iters):
-        by_hand.zero_grad()
-        loss_fn(by_hand(X), y).backward()
-        with torch.no_grad():
-            for param in by_hand.parameters():
-                param -= lr * param.grad
-        optimizer.zero_grad()
-        loss_fn(by_step(X), y).backward()
-        optimizer.step()
-    return max((a - b).abs().max().item() for a, b in zip(by_hand.parameters(), by_step.parameters()))
-
-
-# ---- 2-D loss surfaces ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Surface:

@@ -1,0 +1,85 @@
+"""Lesson 6, softmax regression: softmax, cross-entropy and their gradient by hand, next to nn.Linear.
+
+    O = X @ W + b          # (n, 10) logits
+    P = softmax(O)         # (n, 10) probabilities
+    L = cross_entropy(P, y)
+"""
+
+import torch
+from torch import nn
+
+from core.classifier import Concise, copy_into_linear, init_weights
+
+# ---- softmax and cross-entropy, by hand ------------------------------------------------------------------
+
+def naive_softmax(O):
+    """exp(O) / sum(exp(O)): the textbook formula, which overflows for logits above about 88 in float32."""
+    E = torch.exp(O)
+    return E / E.sum(dim=1, keepdim=True)
+
+
+def softmax(O):
+    """The same function, computed safely: subtracting each row's max changes nothing mathematically."""
+    E = torch.exp(O - O.max(dim=1, keepdim=True).values)
+    return E / E.sum(dim=1, keepdim=True)
+
+
+def cross_entropy(P, y):
+    """Mean of -log(probability given to the true class)."""
+    return -torch.log(P[torch.arange(len(y)), y]).mean()
+
+
+def softmax_cross_entropy_grad(P, y):
+    """dL/dO for L = cross_entropy(softmax(O), y): (P - one_hot(y)) / n. The exps cancel out."""
+    dO = P.clone()
+    dO[torch.arange(len(y)), y] -= 1
+    return dO / len(y)
+
+
+def overflow_demo(scale: float) -> dict[str, float]:
+    """Cross-entropy of logits [1, 2, 3] * scale (true class 0), the naive way and the log-sum-exp way."""
+    O = torch.tensor([[1.0, 2.0, 3.0]]) * scale  # float32, like real training
+    y = torch.tensor([0])
+    naive = cross_entropy(naive_softmax(O), y).item()
+    log_probs = O - torch.logsumexp(O, dim=1, keepdim=True)  # log softmax, never exponentiating a large number
+    return {"largest logit": O.max().item(), "exp(largest logit)": torch.exp(O.max()).item(),
+            "naive: -log(softmax)": naive, "max-shifted softmax": cross_entropy(softmax(O), y).item(),
+            "log-sum-exp": -log_probs[0, 0].item()}
+
+
+# ---- the model, from scratch ------------------------------------------------------------------------------
+
+class SoftmaxScratch:
+    """O = X @ W + b; probabilities softmax(O). Gradients written out by hand."""
+
+    updates_by_hand = True
+
+    def __init__(self, W, b):
+        self.W, self.b = W, b  # (784, 10), (10,)
+
+    def parameters(self):
+        return [self.W, self.b]
+
+    def __call__(self, X):
+        return X @ self.W + self.b  # (n, 10) logits
+
+    def loss_and_grads(self, X, y):
+        O = self(X)
+        P = softmax(O)
+        dO = softmax_cross_entropy_grad(P, y)  # (n, 10)
+        self.W.grad = X.T @ dO  # (784, 10)
+        self.b.grad = dO.sum(dim=0)  # (10,)
+        return cross_entropy(P, y), O
+
+    def input_weights(self):
+        return self.W
+
+
+def softmax_regression(version: str, seed: int = 0, device: torch.device | str = "cpu"):
+    """The scratch or concise softmax regression, both starting from the same weights."""
+    W, b = init_weights([784, 10], seed, device)
+    if version == "scratch":
+        return SoftmaxScratch(W, b)
+    net = nn.Linear(784, 10).to(device)
+    copy_into_linear(net, W, b)
+    return Concise(net)

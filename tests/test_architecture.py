@@ -1,0 +1,66 @@
+"""The project's shape: core never imports streamlit, a slug names a lesson's files, shared code imports no lesson."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry import LESSONS
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON_PACKAGES = [f"core.{lesson.slug}" for lesson in LESSONS]
+
+
+def core_modules() -> list[str]:
+    return sorted(".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "core").rglob("*.py")
+                  if p.stem != "__init__")
+
+
+def imported_core_modules(module: str) -> set[str]:
+    """The core modules `module` imports, read from its source."""
+    path = ROOT / Path(*module.split(".")).with_suffix(".py")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("core"):
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("core")}
+    return found
+
+
+def lesson_of(module: str) -> int | None:
+    """The index of the lesson a core module belongs to, or None for a shared module."""
+    for i, package in enumerate(LESSON_PACKAGES):
+        if module == package or module.startswith(package + "."):
+            return i
+    return None
+
+
+def test_no_core_module_imports_streamlit():
+    modules = core_modules()
+    assert len(modules) >= 10
+    code = f"import sys; import {', '.join(modules)}; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_the_slug_names_the_lesson_file_in_every_folder(lesson):
+    assert (ROOT / "lessons" / f"{lesson.slug}.md").is_file()
+    assert (ROOT / "app" / "lesson_pages" / f"{lesson.slug}.py").is_file()
+    assert (ROOT / "core" / f"{lesson.slug}.py").is_file() or (ROOT / "core" / lesson.slug / "__init__.py").is_file()
+    assert (ROOT / "tests" / f"test_{lesson.slug}.py").is_file()
+    assert lesson.core_modules()  # the registry finds its core modules
+
+
+def test_shared_modules_import_no_lesson_and_lessons_import_only_earlier_ones():
+    for module in core_modules():
+        own = lesson_of(module)
+        for imported in imported_core_modules(module):
+            other = lesson_of(imported)
+            if other is None:
+                continue
+            assert own is not None, f"shared module {module} imports the lesson module {imported}"
+            assert other <= own, f"{module} (lesson {own + 1}) imports a later lesson: {imported}"

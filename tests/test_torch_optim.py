@@ -1,0 +1,115 @@
+"""Lesson 4: the optimizer race, paths on surfaces, six points, and the page."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from core.optimizers import OPTIMIZERS
+from core.torch_optim import race as ol
+from core.torch_optim import six_points as sp
+from core.torch_optim import surfaces
+from helpers import chart_traces, open_page
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("surface", list(surfaces.SURFACES))
+def test_each_optimizer_lowers_the_loss_on_each_surface(name, surface):
+    s = surfaces.SURFACES[surface]
+    path = surfaces.optimizer_path(surface, name, s.lr, s.momentum, s.num_steps)
+    assert path.diverged_at is None and path.values[-1] < path.values[0]
+    assert path.points.shape == (s.num_steps + 1, 2)
+
+
+def test_sgd_path_is_the_closed_form_gradient_step():
+    path = surfaces.optimizer_path("ill-conditioned quadratic", "SGD", lr=0.01, num_steps=3)
+    x, y = surfaces.SURFACES["ill-conditioned quadratic"].start
+    for point in path.points[1:]:
+        x, y = x - 0.01 * x, y - 0.01 * 36 * y  # grad of x^2/2 + 18 y^2 is (x, 36 y)
+        assert point == pytest.approx((x, y), rel=1e-12)
+
+
+def test_momentum_beats_sgd_on_the_quadratic_with_the_lesson_settings():
+    s = surfaces.SURFACES["ill-conditioned quadratic"]
+    sgd = surfaces.optimizer_path("ill-conditioned quadratic", "SGD", s.lr, s.momentum, s.num_steps)
+    momentum = surfaces.optimizer_path("ill-conditioned quadratic", "SGD + momentum", s.lr, s.momentum, s.num_steps)
+    assert momentum.values[-1] < 1e-3 * sgd.values[-1]
+
+
+def test_too_large_a_step_diverges_with_its_step_reported():
+    path = surfaces.optimizer_path("Rosenbrock", "SGD", lr=0.01, num_steps=100)
+    assert path.diverged_at is not None and len(path.values) == path.diverged_at
+
+
+def test_every_optimizer_in_the_race_lowers_the_loss_from_one_start():
+    runs = ol.race({name: lr for name, (_, _, lr) in OPTIMIZERS.items()}, num_iters=100)
+    assert len({r.losses[0] for r in runs.values()}) == 1  # same weights, same data
+    for name, run in runs.items():
+        assert run.diverged_at is None and run.losses[-1] < 0.1 * run.losses[0], name
+
+
+def test_step_is_the_manual_update():
+    assert ol.manual_versus_step(num_iters=20) < 1e-6
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="at least one optimizer"):
+        ol.race({})
+    with pytest.raises(ValueError, match="lr must be positive"):
+        ol.race({"Adam": 0.0})
+    run = ol.race({"SGD": 1e-2}, num_iters=50)["SGD"]
+    assert run.diverged_at is not None and all(torch.isfinite(torch.tensor(run.losses)))
+
+
+def test_seed_settings_reach_full_training_accuracy():
+    start = sp.init_params(0)
+    assert sp.train_manual(start).accuracies[-1] == 1.0
+    assert sp.train_optim(start).accuracies[-1] == 1.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_manual_and_optim_follow_the_same_path(seed):
+    start = sp.init_params(seed)
+    manual, auto = sp.train_manual(start, num_epochs=300), sp.train_optim(start, num_epochs=300)
+    assert max(abs(a - b) for a, b in zip(manual.losses, auto.losses)) < 1e-5
+    assert manual.accuracies == auto.accuracies
+    for k in start:
+        torch.testing.assert_close(manual.params[k], auto.params[k], rtol=1e-4, atol=1e-5)
+
+
+def test_first_update_of_the_output_bias_is_the_closed_form():
+    start = sp.init_params(3)
+    probs = F.softmax(sp.logits_of(start, sp.X), dim=1)
+    grad = (probs - F.one_hot(sp.y, 3)).mean(dim=0)  # d mean-cross-entropy / d Bout
+    after = sp.train_manual(start, lr=0.5, num_epochs=1).params["Bout"]
+    torch.testing.assert_close(after, start["Bout"] - 0.5 * grad, rtol=1e-5, atol=1e-6)
+
+
+def test_log_softmax_plus_nll_is_cross_entropy():
+    for seed in range(5):
+        result = sp.loss_equivalence(seed)
+        assert result["difference"] < 1e-6 and result["cross_entropy"] > 0
+
+
+def test_decision_regions_agree_with_predictions_on_the_points():
+    run = sp.train_optim(sp.init_params(0))
+    fig = sp.decision_figure(run.params, "t")
+    regions = fig.data[0]
+    for point, label in zip(sp.X.tolist(), sp.y.tolist()):
+        i = min(range(len(regions.x)), key=lambda k: abs(regions.x[k] - point[0]))
+        j = min(range(len(regions.y)), key=lambda k: abs(regions.y[k] - point[1]))
+        assert regions.z[j][i] == label
+
+
+def test_optim_page_race_paths_and_six_points():
+    at = open_page("torch_optim")
+    race = chart_traces(at, "op_race")
+    assert [t["name"] for t in race] == list(OPTIMIZERS)
+    assert len({t["y"][0] for t in race}) == 1  # same start
+    assert any(m.value == "100%" for m in at.metric)  # six points with the seed's settings
+    at.select_slider(key="op_lr_SGD").set_value(1e-5).run()
+    sgd = ol.race({"SGD": 1e-5})["SGD"]
+    assert chart_traces(at, "op_race")[0]["y"] == pytest.approx(sgd.losses, rel=1e-6)
+    at.selectbox(key="op_surface").set_value("Rosenbrock").run()
+    assert "Rosenbrock" in at.get("plotly_chart")[1].proto.spec
+    at.multiselect(key="op_chosen").set_value([]).run()
+    assert not at.exception and any("at least one optimizer" in w.value for w in at.warning)
