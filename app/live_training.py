@@ -15,15 +15,16 @@ import torch
 
 import ui
 from core import charts, fashion_mnist, predictions
+from core.curves import Curves
 from core.fashion_mnist import CLASSES, FashionMNIST
-from core.training import History, predict, train_epochs
+from core.training import new_history, predict, train_epochs
 
 
 @dataclass
 class LiveRun:
     settings: dict  # what the run was started with, shown beside its results
     models: dict[str, object]  # version -> model, trained in place
-    histories: dict[str, History]
+    histories: dict[str, Curves]
     status: str = "running"  # running, finished, stopped, failed
     test_probs: dict[str, torch.Tensor] = field(default_factory=dict)  # computed once a run is over, then reused
 
@@ -60,7 +61,8 @@ def train_controls(key: str, settings: dict, build: Callable[[str], object], dat
         st.session_state[f"{key}_run"] = run
         try:
             run.models = {v: build(v) for v in settings["versions"]}
-            run.histories = {v: History() for v in run.models}
+            num_batches = -(-len(dataset.train_labels) // settings["batch_size"])
+            run.histories = {v: new_history(num_batches) for v in run.models}
             _train(run, dataset)
             run.status = "finished"
         except torch.OutOfMemoryError:
@@ -109,17 +111,14 @@ def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callabl
               "running": "Running", "failed": "Failed"}[run.status]
     st.markdown(f"**{status}.** Settings: " + ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions"))
     for version, h in run.histories.items():
-        if h.diverged_at is not None:
-            epoch, batch = h.diverged_at
-            ui.report_divergence(version, f"{epoch + 1}, batch {batch + 1}", step="epoch")
-    if not any(h.epochs for h in run.histories.values()):
+        ui.report_divergence(version, h)
+    if not any(h.num_epochs for h in run.histories.values()):
         st.info("No epoch has finished yet: press Train and let at least one epoch run.")
         return
     st.plotly_chart(charts.history_figure(run.histories), key=f"{key}_history")
-    st.dataframe([{"version": v, "epoch": e.epoch + 1, "train loss": round(e.train_loss, 4),
-                   "train acc": round(e.train_acc, 4), "test acc": round(e.test_acc, 4),
-                   "seconds": round(e.seconds, 2)} for v, h in run.histories.items() for e in h.epochs],
-                 hide_index=True, height=min(400, 38 + 35 * sum(len(h.epochs) for h in run.histories.values())))
+    rows = [{"version": v, "epoch": e + 1, **{k: round(h.epoch_values[k][e], 4) for k in h.epoch_values}}
+            for v, h in run.histories.items() for e in range(h.num_epochs)]
+    st.dataframe(rows, hide_index=True, height=min(400, 38 + 35 * len(rows)))
 
     version = st.radio("Inspect", list(run.models), horizontal=True, key=f"{key}_inspect")
     if version not in run.test_probs:

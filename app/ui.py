@@ -9,6 +9,7 @@ from typing import TypeVar
 import streamlit as st
 import torch
 
+from core.curves import Curves
 from core.device import DeviceUnavailableError, resolve_device
 from registry import LESSONS
 
@@ -82,8 +83,8 @@ def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Trainin
     return results
 
 
-def report_divergence(name: str, diverged_at: object, step: str = "iteration") -> None:
-    """Say where a run diverged (an iteration number, or any description of the place), if it did."""
-    if diverged_at is not None:
-        st.error(f"**{name} diverged at {step} {diverged_at}**: the loss overflowed. "
+def report_divergence(name: str, curves: Curves) -> None:
+    """Say where a run diverged, if it did."""
+    if curves.diverged_at is not None:
+        st.error(f"**{name} {curves.divergence()}**: the loss overflowed. "
                  "The curve stops there; try a smaller learning rate.")

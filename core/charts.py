@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.training import History
+from core.curves import Curves
 
 LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=10, r=10, t=40, b=10),
               legend=dict(orientation="h", y=-0.2))
@@ -51,18 +51,18 @@ def error_bars_figure(errors: Mapping[str, float], tolerance: float, title: str)
     return fig
 
 
-def history_figure(histories: dict[str, History]) -> go.Figure:
+def history_figure(histories: dict[str, Curves]) -> go.Figure:
     """Training loss per epoch (left) and train/test accuracy per epoch (right), one colour per version."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "accuracy"))
     colors = px.colors.qualitative.Plotly
     for i, (name, h) in enumerate(histories.items()):
-        epochs = [e.epoch + 1 for e in h.epochs]
+        epochs = list(range(1, h.num_epochs + 1))
         color = colors[i % len(colors)]
-        fig.add_trace(go.Scatter(x=epochs, y=[e.train_loss for e in h.epochs], name=f"{name}: loss",
+        fig.add_trace(go.Scatter(x=epochs, y=h.epoch_values["train loss"], name=f"{name}: loss",
                                  mode="lines+markers", line_color=color), row=1, col=1)
-        fig.add_trace(go.Scatter(x=epochs, y=[e.train_acc for e in h.epochs], name=f"{name}: train acc",
+        fig.add_trace(go.Scatter(x=epochs, y=h.epoch_values["train acc"], name=f"{name}: train acc",
                                  mode="lines+markers", line=dict(color=color, dash="dot")), row=1, col=2)
-        fig.add_trace(go.Scatter(x=epochs, y=[e.test_acc for e in h.epochs], name=f"{name}: test acc",
+        fig.add_trace(go.Scatter(x=epochs, y=h.epoch_values["test acc"], name=f"{name}: test acc",
                                  mode="lines+markers", line_color=color), row=1, col=2)
     fig.update_xaxes(title_text="epoch", dtick=1)
     fig.update_layout(**{**LAYOUT, "height": 360})

@@ -6,7 +6,6 @@ reach the same solution by slightly different paths.
 """
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,14 +15,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from core.charts import LAYOUT
 from core.checks import check_lr, check_sizes
-
-
-@dataclass
-class Fit:
-    w: list[float]
-    b: float
-    losses: list[float]  # mean squared error on the whole data set after each epoch
-    diverged_at: int | None = None  # epoch
+from core.curves import Curves
 
 
 def make_data(true_w: list[float], true_b: float, noise: float = 0.01, num_examples: int = 1000,
@@ -65,14 +57,16 @@ def sgd(params, lr: float):
             param.grad.zero_()
 
 
-def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Fit:
-    """Hand-written model, loss and update; autograd only computes the gradients."""
+def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Curves:
+    """Hand-written model, loss and update; autograd only computes the gradients. The loss on the whole data
+    set before training and after each epoch; the learned w and b in outputs."""
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     w, b = (p.requires_grad_() for p in init_params(X.shape[1], seed))
     g = torch.Generator().manual_seed(seed)
-    losses = []
-    for epoch in range(num_epochs):
+    with torch.no_grad():
+        losses = [squared_loss(X @ w + b, y).item()]  # before training
+    for epoch in range(1, num_epochs + 1):
         for X_batch, y_batch in data_iter(X, y, batch_size, g):
             loss = squared_loss(X_batch @ w + b, y_batch)
             loss.backward()
@@ -80,14 +74,14 @@ def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
         with torch.no_grad():
             losses.append(squared_loss(X @ w + b, y).item())
         if not math.isfinite(losses[-1]):
-            return Fit(w.tolist(), b.item(), losses[:-1], diverged_at=epoch)
-    return Fit(w.tolist(), b.item(), losses)
+            return Curves({"loss": losses[:-1]}, epoch, "epoch", outputs={"w": w.tolist(), "b": b.item()})
+    return Curves({"loss": losses}, step="epoch", outputs={"w": w.tolist(), "b": b.item()})
 
 
 # ---- concise ----------------------------------------------------------------------------------------------
 
-def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Fit:
-    """DataLoader over a TensorDataset, nn.Linear, nn.MSELoss and optim.SGD."""
+def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Curves:
+    """DataLoader over a TensorDataset, nn.Linear, nn.MSELoss and optim.SGD; returns what train_scratch does."""
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
@@ -99,8 +93,9 @@ def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
         net.bias.copy_(b)
     loss_fn = nn.MSELoss()
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
-    losses = []
-    for epoch in range(num_epochs):
+    with torch.no_grad():
+        losses = [loss_fn(net(X).squeeze(1), y).item()]  # before training
+    for epoch in range(1, num_epochs + 1):
         for X_batch, y_batch in loader:
             loss = loss_fn(net(X_batch).squeeze(1), y_batch)
             optimizer.zero_grad()
@@ -109,17 +104,19 @@ def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
         with torch.no_grad():
             losses.append(loss_fn(net(X).squeeze(1), y).item())
         if not math.isfinite(losses[-1]):
-            return Fit(net.weight[0].tolist(), net.bias.item(), losses[:-1], diverged_at=epoch)
-    return Fit(net.weight[0].tolist(), net.bias.item(), losses)
+            return Curves({"loss": losses[:-1]}, epoch, "epoch",
+                          outputs={"w": net.weight[0].tolist(), "b": net.bias.item()})
+    return Curves({"loss": losses}, step="epoch", outputs={"w": net.weight[0].tolist(), "b": net.bias.item()})
 
 
-def plane_figure(X, y, fit: Fit) -> go.Figure:
+def plane_figure(X, y, fit: Curves) -> go.Figure:
     """3-D scatter of (x1, x2, y) with the fitted plane (two features only)."""
     fig = go.Figure(go.Scatter3d(x=X[:, 0].numpy(), y=X[:, 1].numpy(), z=y.numpy(), mode="markers",
                                  marker=dict(size=2, color="#636EFA"), name="data"))
     grid = np.linspace(-3, 3, 20)
     gx, gy = np.meshgrid(grid, grid)
-    fig.add_trace(go.Surface(x=gx, y=gy, z=fit.w[0] * gx + fit.w[1] * gy + fit.b, opacity=0.5,
+    (w1, w2), b = fit.outputs["w"], fit.outputs["b"]
+    fig.add_trace(go.Surface(x=gx, y=gy, z=w1 * gx + w2 * gy + b, opacity=0.5,
                              colorscale=[[0, "#EF553B"], [1, "#EF553B"]], showscale=False, name="fitted plane"))
     fig.update_layout(scene=dict(xaxis_title="x1", yaxis_title="x2", zaxis_title="y"),
                       **{**LAYOUT, "height": 480, "title": "Data and the fitted plane"})

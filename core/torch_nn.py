@@ -1,7 +1,6 @@
 """The two-layer network with torch.nn: nn.Sequential, a custom nn.Module, MSELoss and a manual update loop."""
 
 import math
-from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import torch
@@ -9,6 +8,7 @@ from torch import nn
 
 from core.charts import LAYOUT
 from core.checks import check_lr, check_sizes
+from core.curves import Curves
 
 
 def make_sequential(D_in: int, H: int, D_out: int) -> nn.Sequential:
@@ -33,22 +33,15 @@ class TwoLayerNet(nn.Module):
         return self.linear2(h_relu)  # (N, D_out)
 
 
-@dataclass
-class NNRun:
-    losses: list[float]
-    weights_before: torch.Tensor  # first layer's weight, (H, D_in), on the CPU
-    weights_after: torch.Tensor
-    diverged_at: int | None = None
-
-
 def make_data(N: int, D_in: int, D_out: int, seed: int, device: torch.device | str) -> tuple[torch.Tensor, ...]:
     """Random inputs and targets, drawn on the CPU (same numbers on every device) then moved."""
     g = torch.Generator().manual_seed(seed)
     return torch.randn(N, D_in, generator=g).to(device), torch.randn(N, D_out, generator=g).to(device)
 
 
-def train_manual(model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float, num_iters: int) -> NNRun:
-    """Gradient descent with a hand-written update over model.parameters()."""
+def train_manual(model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float, num_iters: int) -> Curves:
+    """Gradient descent with a hand-written update over model.parameters(); the first layer's weights before
+    and after, (H, D_in) on the CPU, are in `outputs`."""
     check_lr(lr)
     check_sizes(num_iters=num_iters)
     first = next(model.parameters())
@@ -59,14 +52,14 @@ def train_manual(model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float, 
         y_hat = model(X)  # model.forward(X)
         loss = loss_fn(y_hat, y)
         if not math.isfinite(loss.item()):
-            return NNRun(losses, before, first.detach().cpu().clone(), diverged_at=t)
+            return Curves({"loss": losses}, t, outputs={"before": before, "after": first.detach().cpu().clone()})
         losses.append(loss.item())
         model.zero_grad()
         loss.backward()
         with torch.no_grad():
             for param in model.parameters():
                 param -= lr * param.grad
-    return NNRun(losses, before, first.detach().cpu().clone())
+    return Curves({"loss": losses}, outputs={"before": before, "after": first.detach().cpu().clone()})
 
 
 def build(kind: str, D_in: int, H: int, D_out: int, seed: int, normal_init: bool,
@@ -89,7 +82,7 @@ def build(kind: str, D_in: int, H: int, D_out: int, seed: int, normal_init: bool
 
 def train(kind: str = "Sequential", N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10,
           lr: float = 1e-6, num_iters: int = 500, seed: int = 0, normal_init: bool = True,
-          device: torch.device | str = "cpu") -> NNRun:
+          device: torch.device | str = "cpu") -> Curves:
     """Build the model and the data from `seed` and train it with train_manual."""
     X, y = make_data(N, D_in, D_out, seed, device)
     return train_manual(build(kind, D_in, H, D_out, seed, normal_init, device), X, y, lr, num_iters)
@@ -101,10 +94,11 @@ def parameter_table(model: nn.Module) -> list[dict[str, object]]:
             for name, p in model.named_parameters()]
 
 
-def weights_histogram_figure(run: NNRun) -> go.Figure:
+def weights_histogram_figure(run: Curves) -> go.Figure:
     """Overlaid histograms of the first layer's weights before and after training."""
     fig = go.Figure()
-    for name, w in (("before", run.weights_before), ("after", run.weights_after)):
+    for name in ("before", "after"):
+        w = run.outputs[name]
         fig.add_trace(go.Histogram(x=w.flatten().numpy(), name=name, opacity=0.6, nbinsx=60))
     fig.update_layout(title="First-layer weights", barmode="overlay", xaxis_title="weight value",
                       yaxis_title="count", **LAYOUT)

@@ -3,12 +3,12 @@
 import math
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import torch
 
 from core.checks import check_lr, check_sizes
 from core.classifier import Classifier
+from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
 from core.optimizers import OPTIMIZERS
 
@@ -51,21 +51,6 @@ MLP_PRESETS = {
 }
 
 
-@dataclass
-class EpochStats:
-    epoch: int
-    train_loss: float  # mean over the epoch's batches
-    train_acc: float
-    test_acc: float
-    seconds: float  # the epoch's training time, synchronised on CUDA
-
-
-@dataclass
-class History:
-    epochs: list[EpochStats] = field(default_factory=list)
-    diverged_at: tuple[int, int] | None = None  # (epoch, batch) whose loss was not finite
-
-
 def synchronize(device: torch.device) -> None:
     """Wait for queued GPU work, so that a timer measures the work and not just its launch."""
     if device.type == "cuda":
@@ -75,31 +60,35 @@ def synchronize(device: torch.device) -> None:
 
 
 @torch.no_grad()
-def predict(model, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
+def predict(model: Classifier, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Return class probabilities (n, 10), computed in batches."""
     return torch.cat([torch.softmax(model(images[i:i + batch_size]), dim=1) for i in range(0, len(images), batch_size)])
 
 
-def accuracy(model, images: torch.Tensor, labels: torch.Tensor) -> float:
+def accuracy(model: Classifier, images: torch.Tensor, labels: torch.Tensor) -> float:
     return (predict(model, images).argmax(dim=1) == labels).float().mean().item()
 
 
-def train_epochs(model, data: FashionMNIST, optimizer: str = "SGD", lr: float = 0.1, batch_size: int = 256,
-                 num_epochs: int = 5, seed: int = 0, cosine: bool = False, history: History | None = None,
-                 on_batch: Callable[[int, int], None] | None = None) -> Iterator[History]:
-    """Train `model` in place, yielding the history after each epoch. Stops early if the loss diverges.
+def train_epochs(model: Classifier, data: FashionMNIST, optimizer: str = "SGD", lr: float = 0.1,
+                 batch_size: int = 256, num_epochs: int = 5, seed: int = 0, cosine: bool = False,
+                 history: Curves | None = None,
+                 on_batch: Callable[[int, int], None] | None = None) -> Iterator[Curves]:
+    """Train `model` in place, yielding its curves after each epoch: loss and accuracy per batch, and per epoch the
+    mean training loss and accuracy, the test accuracy and the seconds it took. Stops early if the loss diverges.
 
     With `cosine`, the learning rate decays from lr to 0 along half a cosine over the whole run, so the last
     epochs take small steps and settle instead of bouncing around the minimum.
     """
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
-    history = history if history is not None else History()
     opt = make_optimizer(optimizer, model, lr)
     X_all, y_all = data.train_images, data.train_labels
     n, device = len(X_all), X_all.device
     g = torch.Generator().manual_seed(seed)
     num_batches = math.ceil(n / batch_size)
+    history = history if history is not None else new_history(num_batches)
+    sizes = torch.full((num_batches,), float(batch_size), device=device)
+    sizes[-1] = n - batch_size * (num_batches - 1)
     for epoch in range(num_epochs):
         synchronize(device)
         start = time.perf_counter()
@@ -118,17 +107,24 @@ def train_epochs(model, data: FashionMNIST, optimizer: str = "SGD", lr: float = 
                 on_batch(epoch, b)
         synchronize(device)
         seconds = time.perf_counter() - start
-        losses = torch.stack(losses)
+        losses, correct = torch.stack(losses), torch.stack(correct)
         bad = (~torch.isfinite(losses)).nonzero()
+        finite = int(bad[0]) if len(bad) else num_batches  # the batches before the first non-finite loss
+        history.values["loss"] += losses[:finite].tolist()
+        history.values["accuracy"] += (correct[:finite] / sizes[:finite]).tolist()
         if len(bad):
-            history.diverged_at = (len(history.epochs), int(bad[0]))
+            history.diverged_at = len(history.losses)
             yield history
             return
-        sizes = torch.full((num_batches,), float(batch_size), device=device)
-        sizes[-1] = n - batch_size * (num_batches - 1)
-        train_loss = (losses * sizes).sum().item() / n
-        train_acc = torch.stack(correct).sum().item() / n
-        test_acc = accuracy(model, data.test_images, data.test_labels)
-        history.epochs.append(EpochStats(len(history.epochs), train_loss, train_acc, test_acc, seconds))
+        for name, value in (("train loss", (losses * sizes).sum().item() / n),
+                            ("train acc", correct.sum().item() / n),
+                            ("test acc", accuracy(model, data.test_images, data.test_labels)),
+                            ("seconds", seconds)):
+            history.epoch_values[name].append(value)
         yield history
 
+
+def new_history(steps_per_epoch: int) -> Curves:
+    """Empty curves for train_epochs: per batch, and per epoch."""
+    return Curves({"loss": [], "accuracy": []}, step="batch", steps_per_epoch=steps_per_epoch,
+                  epoch_values={"train loss": [], "train acc": [], "test acc": [], "seconds": []})

@@ -47,8 +47,8 @@ def test_default_training_falls_five_orders_of_magnitude():
 
 def test_same_seed_same_history_other_seed_other_history():
     a, b, c = bp.train(num_iters=50, seed=3), bp.train(num_iters=50, seed=3), bp.train(num_iters=50, seed=4)
-    assert a.losses == b.losses and a.val_losses == b.val_losses
-    np.testing.assert_array_equal(a.W1, b.W1)
+    assert a.losses == b.losses and a.values["held-out loss"] == b.values["held-out loss"]
+    np.testing.assert_array_equal(a.outputs["W1"], b.outputs["W1"])
     assert a.losses != c.losses
 
 
@@ -56,7 +56,7 @@ def test_memorises_noise_without_generalising():
     result = bp.train()
     baseline = 64 * 10  # expected loss of predicting zero for standard-normal targets
     assert result.losses[-1] < 1e-3
-    assert min(result.val_losses) > baseline  # never better than predicting zero
+    assert min(result.values["held-out loss"]) > baseline  # never better than predicting zero
 
 
 def test_divergence_is_reported_with_its_iteration_and_keeps_the_curve():
@@ -109,7 +109,7 @@ def test_lesson_chart_is_the_core_result(lesson):
     traces = chart_traces(lesson, "bp_loss")
     assert traces[0]["y"] == pytest.approx(expected.losses, rel=1e-12)
     held_out = chart_traces(lesson, "bp_heldout")
-    assert held_out[1]["y"] == pytest.approx(expected.val_losses, rel=1e-12)
+    assert held_out[1]["y"] == pytest.approx(expected.values["held-out loss"], rel=1e-12)
     assert any("Gradient check passed" in s.value for s in lesson.success)
     assert not lesson.error
 

@@ -40,7 +40,7 @@ def test_mlp_good_defaults_reach_0_885_on_real_data():
     model = mlp.mlp("scratch", s["num_hiddens"], s["activation"], seed=0)
     history = list(train_epochs(model, data, s["optimizer"], s["lr"], s["batch_size"], s["num_epochs"], seed=0,
                                 cosine=s["cosine"]))[-1]
-    assert history.epochs[-1].test_acc >= 0.885
+    assert history.epoch_values["test acc"][-1] >= 0.885
 
 
 def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):

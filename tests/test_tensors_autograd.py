@@ -102,7 +102,7 @@ def test_forgetting_to_zero_piles_up_gradients_and_stalls_training():
     good = demos.train_with_or_without_zeroing(True)
     bad = demos.train_with_or_without_zeroing(False)
     assert good.losses[0] == bad.losses[0]
-    assert bad.grad_norms[-1] > 10 * good.grad_norms[-1]
+    assert bad.values["W1.grad norm"][-1] > 10 * good.values["W1.grad norm"][-1]
     assert bad.losses[-1] > 10 * good.losses[-1]
 
 
@@ -119,10 +119,10 @@ def test_trace_derivative_matches_the_closed_form(seed):
 
 def test_dynamic_network_changes_depth_and_still_learns():
     run = demos.train_dynamic(num_iters=200, seed=0)
-    assert set(run.depths) == {0, 1, 2, 3}
+    assert set(run.values["middle-layer repeats"]) == {0, 1, 2, 3}
     assert run.losses[-1] < run.losses[0] / 10
     again = demos.train_dynamic(num_iters=200, seed=0)
-    assert again.losses == run.losses and again.depths == run.depths
+    assert again.losses == run.losses and again.values["middle-layer repeats"] == run.values["middle-layer repeats"]
 
 
 def test_dynamic_network_divergence_is_reported():

@@ -36,7 +36,7 @@ def test_default_init_barely_moves_while_normal_init_learns():
     default, normal = nl.train(normal_init=False), nl.train(normal_init=True)
     assert default.losses[-1] > 0.5 * default.losses[0]  # the seed saw 686 -> 493
     assert math.log10(normal.losses[0] / normal.losses[-1]) > 5
-    assert default.weights_before.std() < 0.05 < normal.weights_before.std()
+    assert default.outputs["before"].std() < 0.05 < normal.outputs["before"].std()
 
 
 def test_parameter_table_counts_every_weight():

@@ -16,14 +16,14 @@ from helpers import chart_traces, open_page
 def test_each_optimizer_lowers_the_loss_on_each_surface(name, surface):
     s = surfaces.SURFACES[surface]
     path = surfaces.optimizer_path(surface, name, s.lr, s.momentum, s.num_steps)
-    assert path.diverged_at is None and path.values[-1] < path.values[0]
-    assert path.points.shape == (s.num_steps + 1, 2)
+    assert path.diverged_at is None and path.losses[-1] < path.losses[0]
+    assert path.outputs["points"].shape == (s.num_steps + 1, 2)
 
 
 def test_sgd_path_is_the_closed_form_gradient_step():
     path = surfaces.optimizer_path("ill-conditioned quadratic", "SGD", lr=0.01, num_steps=3)
     x, y = surfaces.SURFACES["ill-conditioned quadratic"].start
-    for point in path.points[1:]:
+    for point in path.outputs["points"][1:]:
         x, y = x - 0.01 * x, y - 0.01 * 36 * y  # grad of x^2/2 + 18 y^2 is (x, 36 y)
         assert point == pytest.approx((x, y), rel=1e-12)
 
@@ -32,12 +32,12 @@ def test_momentum_beats_sgd_on_the_quadratic_with_the_lesson_settings():
     s = surfaces.SURFACES["ill-conditioned quadratic"]
     sgd = surfaces.optimizer_path("ill-conditioned quadratic", "SGD", s.lr, s.momentum, s.num_steps)
     momentum = surfaces.optimizer_path("ill-conditioned quadratic", "SGD + momentum", s.lr, s.momentum, s.num_steps)
-    assert momentum.values[-1] < 1e-3 * sgd.values[-1]
+    assert momentum.losses[-1] < 1e-3 * sgd.losses[-1]
 
 
 def test_too_large_a_step_diverges_with_its_step_reported():
     path = surfaces.optimizer_path("Rosenbrock", "SGD", lr=0.01, num_steps=100)
-    assert path.diverged_at is not None and len(path.values) == path.diverged_at
+    assert path.diverged_at is not None and len(path.losses) == path.diverged_at
 
 
 def test_every_optimizer_in_the_race_lowers_the_loss_from_one_start():
@@ -62,8 +62,8 @@ def test_bad_input():
 
 def test_seed_settings_reach_full_training_accuracy():
     start = sp.init_params(0)
-    assert sp.train_manual(start).accuracies[-1] == 1.0
-    assert sp.train_optim(start).accuracies[-1] == 1.0
+    assert sp.train_manual(start).values["accuracy"][-1] == 1.0
+    assert sp.train_optim(start).values["accuracy"][-1] == 1.0
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -71,16 +71,16 @@ def test_manual_and_optim_follow_the_same_path(seed):
     start = sp.init_params(seed)
     manual, auto = sp.train_manual(start, num_epochs=300), sp.train_optim(start, num_epochs=300)
     assert max(abs(a - b) for a, b in zip(manual.losses, auto.losses)) < 1e-5
-    assert manual.accuracies == auto.accuracies
+    assert manual.values["accuracy"] == auto.values["accuracy"]
     for k in start:
-        torch.testing.assert_close(manual.params[k], auto.params[k], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(manual.outputs[k], auto.outputs[k], rtol=1e-4, atol=1e-5)
 
 
 def test_first_update_of_the_output_bias_is_the_closed_form():
     start = sp.init_params(3)
     probs = F.softmax(sp.logits_of(start, sp.X), dim=1)
     grad = (probs - F.one_hot(sp.y, 3)).mean(dim=0)  # d mean-cross-entropy / d Bout
-    after = sp.train_manual(start, lr=0.5, num_epochs=1).params["Bout"]
+    after = sp.train_manual(start, lr=0.5, num_epochs=1).outputs["Bout"]
     torch.testing.assert_close(after, start["Bout"] - 0.5 * grad, rtol=1e-5, atol=1e-6)
 
 
@@ -92,7 +92,7 @@ def test_log_softmax_plus_nll_is_cross_entropy():
 
 def test_decision_regions_agree_with_predictions_on_the_points():
     run = sp.train_optim(sp.init_params(0))
-    fig = sp.decision_figure(run.params, "t")
+    fig = sp.decision_figure(run.outputs, "t")
     regions = fig.data[0]
     for point, label in zip(sp.X.tolist(), sp.y.tolist()):
         i = min(range(len(regions.x)), key=lambda k: abs(regions.x[k] - point[0]))

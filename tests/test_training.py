@@ -6,7 +6,7 @@ from classifier_fixtures import as_double, toy, toy_dataset
 
 from core import mlp, predictions
 from core import softmax_regression as sr
-from core.training import History, SGDByHand, accuracy, cosine_lr, make_optimizer, train_epochs
+from core.training import SGDByHand, accuracy, cosine_lr, make_optimizer, new_history, train_epochs
 
 
 @pytest.mark.parametrize("optimizer, cosine", [("SGD", False), ("SGD", True), ("SGD + momentum", False)])
@@ -19,11 +19,11 @@ def test_scratch_and_concise_follow_the_same_path(build, optimizer, cosine):
     for version in ("scratch", "concise"):
         model = as_double(build(version))
         runs[version] = list(train_epochs(model, data, optimizer, 0.02, 32, 3, seed=7, cosine=cosine))[-1]
-    assert len(runs["scratch"].epochs) == 3
-    for a, b in zip(runs["scratch"].epochs, runs["concise"].epochs):
-        assert a.train_loss == pytest.approx(b.train_loss, rel=1e-10)
-        assert a.test_acc == b.test_acc
-    assert runs["scratch"].epochs[-1].train_loss < runs["scratch"].epochs[0].train_loss
+    assert runs["scratch"].num_epochs == 3
+    a, b = runs["scratch"].epoch_values, runs["concise"].epoch_values
+    assert a["train loss"] == pytest.approx(b["train loss"], rel=1e-10)
+    assert a["test acc"] == b["test acc"]
+    assert a["train loss"][-1] < a["train loss"][0]
 
 
 def test_plain_sgd_is_by_hand_for_scratch_models_only():
@@ -52,25 +52,25 @@ def test_cosine_lr_matches_torch_cosine_annealing():
 def test_training_loop_divergence_settings_and_determinism():
     data = toy_dataset(torch.float32)
     diverged = list(train_epochs(mlp.mlp("scratch", 16, seed=0), data, "SGD", 1e6, 32, 3))[-1]
-    assert diverged.diverged_at is not None and diverged.epochs == []
+    assert diverged.diverged_at is not None and diverged.num_epochs == 0
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         next(train_epochs(mlp.mlp("scratch", 16), data, batch_size=0))
     with pytest.raises(ValueError, match="lr must be positive"):
         next(train_epochs(mlp.mlp("scratch", 16), data, lr=-1))
     a = list(train_epochs(mlp.mlp("scratch", 16, seed=1), data, "Adam", 1e-3, 32, 2, seed=1))[-1]
     b = list(train_epochs(mlp.mlp("scratch", 16, seed=1), data, "Adam", 1e-3, 32, 2, seed=1))[-1]
-    assert [e.train_loss for e in a.epochs] == [e.train_loss for e in b.epochs]
+    assert a.epoch_values["train loss"] == b.epoch_values["train loss"]
 
 
 def test_stopping_early_keeps_the_partial_history_and_the_learned_weights():
     data = toy_dataset(torch.float32)
-    model, history = mlp.mlp("scratch", 16, seed=0), History()
+    model, history = mlp.mlp("scratch", 16, seed=0), new_history(10)
     start = model.W1.clone()
     trainer = train_epochs(model, data, "SGD", 0.5, 32, 10, history=history)
     next(trainer)  # one epoch, then the learner presses Stop
-    assert len(history.epochs) == 1 and not torch.equal(model.W1, start)
+    assert history.num_epochs == 1 and not torch.equal(model.W1, start)
     assert accuracy(model, data.train_images, data.train_labels) == pytest.approx(
-        history.epochs[0].train_acc, abs=0.2)
+        history.epoch_values["train acc"][0], abs=0.2)
 
 
 def test_confusion_matrix_and_gallery_picks_agree_with_predictions():

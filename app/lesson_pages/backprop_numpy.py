@@ -9,6 +9,7 @@ import ui
 from core import charts
 from core.backprop_numpy import gradcheck
 from core.backprop_numpy import network as bp
+from core.curves import Curves
 
 BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
 
@@ -28,7 +29,7 @@ st.caption(f"Seed {seed} (sidebar). NumPy computes on the CPU in float64 whateve
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int,
-                 _on_iteration=None) -> bp.TrainResult:
+                 _on_iteration=None) -> Curves:
     return bp.train(N, D_in, H, D_out, lr, num_iters, seed, on_iteration=_on_iteration)
 
 
@@ -42,7 +43,7 @@ if on_iteration is not None:
 
 # ---- training result beside its code --------------------------------------------------------------------
 st.header("Training")
-ui.report_divergence("Training", result.diverged_at)
+ui.report_divergence("Training", result)
 left, right = st.columns([5, 6])
 with left:
     st.plotly_chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
@@ -95,7 +96,7 @@ if device is not None:
 st.header("What this network really learned")
 st.markdown(text["What this network really learned"])
 baseline = N * D_out  # expected loss of predicting 0 for standard-normal targets: N * D_out * E[y^2]
-st.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.val_losses},
+st.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values["held-out loss"]},
                                    title="Training versus held-out loss", diverged_at=result.diverged_at,
                                    reference=(f"predict 0: about {baseline}", baseline)), key="bp_heldout")
 

@@ -25,13 +25,13 @@ X, y = lr_core.make_data([w1, w2], b, noise, n, seed)
 fits = {"from scratch": lr_core.train_scratch(X, y, lr, batch_size, num_epochs, seed),
         "concise": lr_core.train_concise(X, y, lr, batch_size, num_epochs, seed)}
 for name, fit in fits.items():
-    ui.report_divergence(name, fit.diverged_at, step="epoch")
+    ui.report_divergence(name, fit)
 
 st.header("Learned versus true")
-st.table([{"parameter": "w₁", "true": w1, **{k: f.w[0] for k, f in fits.items()}},
-          {"parameter": "w₂", "true": w2, **{k: f.w[1] for k, f in fits.items()}},
-          {"parameter": "b", "true": b, **{k: f.b for k, f in fits.items()}}], hide_index=True)
-worst = max(max(abs(f.w[0] - w1), abs(f.w[1] - w2), abs(f.b - b)) for f in fits.values())
+learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}
+st.table([{"parameter": name, "true": truth, **{k: values[i] for k, values in learned.items()}}
+          for i, (name, truth) in enumerate((("w₁", w1), ("w₂", w2), ("b", b)))], hide_index=True)
+worst = max(abs(v - t) for values in learned.values() for v, t in zip(values, (w1, w2, b)))
 (st.success if worst <= 0.01 else st.warning)(f"Largest error of any learned parameter: **{worst:.4f}**"
                                               + (" (within 0.01 of the truth)" if worst <= 0.01 else ""))
 

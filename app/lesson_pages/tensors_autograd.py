@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from core import charts
+from core.curves import Curves
 from core.tensors_autograd import demos, ladder
 
 text = ui.lesson_intro("tensors_autograd")
@@ -20,7 +21,7 @@ st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions 
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> ladder.Run:
+def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> Curves:
     return ladder.run_stage(name, lr=lr, num_iters=num_iters, seed=seed, device=device)
 
 
@@ -29,7 +30,7 @@ if not chosen:
     st.stop()
 runs = ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device)))
 for name, run in runs.items():
-    ui.report_divergence(name, run.diverged_at)
+    ui.report_divergence(name, run)
 
 # ---- the four curves and how far apart they are ------------------------------------------------------------
 left, right = st.columns([5, 6])
@@ -89,11 +90,11 @@ with tabs[1]:
     if not zero:
         shown_runs["not zeroing"] = accumulate(False, seed=seed, device=str(device))
     for name, run in shown_runs.items():
-        ui.report_divergence(f"The run {name}", run.diverged_at, step="step")
+        ui.report_divergence(f"The run {name}", run)
     c = st.columns(2)
     c[0].plotly_chart(charts.loss_figure({k: r.losses for k, r in shown_runs.items()}, title="Loss"),
                       key="ta_accum_loss")
-    c[1].plotly_chart(charts.loss_figure({k: r.grad_norms for k, r in shown_runs.items()},
+    c[1].plotly_chart(charts.loss_figure({k: r.values["W1.grad norm"] for k, r in shown_runs.items()},
                                          title="Size of W1.grad used at each step"), key="ta_accum_grad")
     st.markdown("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one.")
     st.table({"without zero_()": demos.repeated_backward(zero_grad=False),
@@ -120,7 +121,7 @@ momentum = c[1].slider("momentum", 0.0, 0.99, 0.9, key="ta_dyn_momentum")
 dyn_iters = c[2].number_input("steps", min_value=1, max_value=1000, value=300, step=50, key="ta_dyn_iters")
 dynamic = st.cache_data(max_entries=16, show_spinner="Training the dynamic network…")(demos.train_dynamic)
 dyn = dynamic(dyn_lr, momentum, dyn_iters, seed, str(device))
-ui.report_divergence("The dynamic network", dyn.diverged_at, step="step")
+ui.report_divergence("The dynamic network", dyn)
 left, right = st.columns([5, 6])
 left.plotly_chart(demos.dynamic_figure(dyn), key="ta_dynamic")
 with right:

@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core import charts
 from core import torch_nn as nl
+from core.curves import Curves
 
 text = ui.lesson_intro("torch_nn")
 
@@ -20,17 +21,17 @@ st.caption(f"Seed {seed}; N, D_in, D_out = 64, 1000, 10; float32 on **{device}**
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def train(kind: str, H: int, lr: float, num_iters: int, seed: int, normal_init: bool, device: str) -> nl.NNRun:
+def train(kind: str, H: int, lr: float, num_iters: int, seed: int, normal_init: bool, device: str) -> Curves:
     return nl.train(kind, H=H, lr=lr, num_iters=num_iters, seed=seed, normal_init=normal_init, device=device)
 
 
-def run(kind: str, init: bool = normal_init) -> nl.NNRun:
+def run(kind: str, init: bool = normal_init) -> Curves:
     return train(kind, H, lr, num_iters, seed, init, str(device))
 
 
 runs = ui.run_each(["Sequential", "TwoLayerNet"], run)
 for name, result in runs.items():
-    ui.report_divergence(name, result.diverged_at)
+    ui.report_divergence(name, result)
 
 # ---- Sequential and Module, side by side ---------------------------------------------------------------------
 st.header("nn.Sequential and nn.Module")

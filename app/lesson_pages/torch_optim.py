@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from core import charts
+from core.curves import Curves
 from core.optimizers import OPTIMIZERS
 from core.torch_optim import race as ol
 from core.torch_optim import six_points as sp
@@ -28,7 +29,7 @@ st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; nn.Linear's def
 
 
 @cached
-def race_one(name: str, lr: float, num_iters: int, seed: int, device: str) -> ol.OptimRun:
+def race_one(name: str, lr: float, num_iters: int, seed: int, device: str) -> Curves:
     return ol.race({name: lr}, num_iters=num_iters, seed=seed, device=device)[name]
 
 
@@ -37,7 +38,7 @@ if not chosen:
 else:
     runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], num_iters, seed, str(device)))
     for name, run in runs.items():
-        ui.report_divergence(name, run.diverged_at)
+        ui.report_divergence(name, run)
     left, right = st.columns([5, 6])
     with left:
         st.plotly_chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
@@ -75,12 +76,12 @@ path_names = chosen or list(OPTIMIZERS)
 paths = {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
 for name, path in paths.items():
     if path.diverged_at is not None:
-        st.warning(f"{name} diverged at step {path.diverged_at}: its path leaves the plot.")
+        st.warning(f"{name} {path.divergence()}: its path leaves the plot.")
 left, right = st.columns([6, 5])
 with left:
     st.plotly_chart(surfaces.paths_figure(surface, paths), key="op_paths")
 with right:
-    st.plotly_chart(charts.loss_figure({n: p.values for n, p in paths.items()}, title="f along each path",
+    st.plotly_chart(charts.loss_figure({n: p.losses for n, p in paths.items()}, title="f along each path",
                                        x_title="step"), key="op_path_values")
     ui.show_source(surfaces.optimizer_path, height=300)
 
@@ -93,15 +94,15 @@ epochs = cols[1].number_input("epochs", min_value=1, max_value=5000, value=1000,
 
 
 @cached
-def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[sp.ClassifyRun, sp.ClassifyRun]:
+def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[Curves, Curves]:
     start = sp.init_params(seed)
     return sp.train_manual(start, lr, num_epochs), sp.train_optim(start, lr, num_epochs)
 
 
 manual, auto = six_point_runs(seed, six_lr, epochs)
 m = st.columns(4)
-m[0].metric("accuracy, by hand", f"{manual.accuracies[-1]:.0%}")
-m[1].metric("accuracy, optim.SGD", f"{auto.accuracies[-1]:.0%}")
+m[0].metric("accuracy, by hand", f"{manual.values['accuracy'][-1]:.0%}")
+m[1].metric("accuracy, optim.SGD", f"{auto.values['accuracy'][-1]:.0%}")
 m[2].metric("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}")
 same = sp.loss_equivalence(seed)
 m[3].metric("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}")
@@ -109,11 +110,11 @@ left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
                                        x_title="epoch", log_y=False), key="op_six_loss")
-    st.plotly_chart(charts.loss_figure({"by hand": manual.accuracies, "optim.SGD": auto.accuracies},
+    st.plotly_chart(charts.loss_figure({"by hand": manual.values["accuracy"], "optim.SGD": auto.values["accuracy"]},
                                        title="Training accuracy", x_title="epoch", y_title="accuracy",
                                        log_y=False),
                     key="op_six_acc")
 with right:
-    st.plotly_chart(sp.decision_figure(auto.params, "Decision regions after training (optim.SGD)"),
+    st.plotly_chart(sp.decision_figure(auto.outputs, "Decision regions after training (optim.SGD)"),
                     key="op_six_regions")
     ui.show_source(sp.train_manual, sp.train_optim, sp.loss_equivalence, height=360)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.checks import check_lr, check_sizes
+from core.curves import Curves
 
 
 @dataclass
@@ -24,17 +25,6 @@ class Problem:
     W2: np.ndarray  # (H, D_out)
     X_val: np.ndarray  # (N, D_in) fresh random inputs the net never trains on
     y_val: np.ndarray  # (N, D_out) and their fresh random targets
-
-
-@dataclass
-class TrainResult:
-    """Loss per iteration on the training batch and on the held-out batch, plus the final weights."""
-
-    losses: list[float]
-    val_losses: list[float]
-    W1: np.ndarray
-    W2: np.ndarray
-    diverged_at: int | None = None  # iteration whose loss overflowed or became NaN
 
 
 def make_problem(N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10, seed: int = 0) -> Problem:
@@ -92,19 +82,20 @@ def train(
     num_iters: int = 500,
     seed: int = 0,
     on_iteration: Callable[[int], None] | None = None,
-) -> TrainResult:
-    """Train by gradient descent; stop and set `diverged_at` if the loss overflows."""
+) -> Curves:
+    """Train by gradient descent: the training and held-out loss per iteration; stops if the loss overflows."""
     check_lr(lr)
     check_sizes(num_iters=num_iters)
     p = make_problem(N, D_in, H, D_out, seed)
     X, y, W1, W2 = p.X, p.y, p.W1, p.W2
-    losses, val_losses = [], []
+    losses, val_losses, diverged_at = [], [], None
     with np.errstate(over="ignore", invalid="ignore"):  # we report overflow ourselves
         for t in range(num_iters):
             h, h_relu, y_hat = forward(X, W1, W2)
             loss = squared_error(y_hat, y)
             if not np.isfinite(loss):
-                return TrainResult(losses, val_losses, W1, W2, diverged_at=t)
+                diverged_at = t
+                break
             losses.append(loss)
             _, _, y_val_hat = forward(p.X_val, W1, W2)  # never trained on
             val_losses.append(squared_error(y_val_hat, p.y_val))
@@ -113,7 +104,7 @@ def train(
             W2 = W2 - lr * grad_W2
             if on_iteration is not None:
                 on_iteration(t)  # lets a page show progress
-    return TrainResult(losses, val_losses, W1, W2)
+    return Curves({"loss": losses, "held-out loss": val_losses}, diverged_at, outputs={"W1": W1, "W2": W2})
 
 
 def tensor_shapes(N: int, D_in: int, H: int, D_out: int) -> list[tuple[str, tuple[int, ...], str]]:

@@ -11,6 +11,7 @@ from torch import nn
 
 from core.backprop_numpy.network import make_problem
 from core.charts import LAYOUT
+from core.curves import Curves
 
 
 def scalar_gradients() -> dict[str, str]:
@@ -41,15 +42,8 @@ def repeated_backward(times: int = 3, zero_grad: bool = False) -> list[float]:
     return grads
 
 
-@dataclass
-class AccumulationRun:
-    losses: list[float]
-    grad_norms: list[float]  # |W1.grad| used at each step
-    diverged_at: int | None = None
-
-
 def train_with_or_without_zeroing(zero_grad: bool, lr: float = 1e-6, num_iters: int = 100, seed: int = 0,
-                                  device: torch.device | str = "cpu") -> AccumulationRun:
+                                  device: torch.device | str = "cpu") -> Curves:
     """The autograd loop of the ladder, optionally forgetting grad.zero_(): gradients then pile up."""
     p = make_problem(64, 1000, 100, 10, seed)
     X, y, W1, W2 = (torch.tensor(a, dtype=torch.float32, device=device) for a in (p.X, p.y, p.W1, p.W2))
@@ -59,7 +53,7 @@ def train_with_or_without_zeroing(zero_grad: bool, lr: float = 1e-6, num_iters: 
     for t in range(num_iters):
         loss = (X.mm(W1).clamp(min=0).mm(W2) - y).pow(2).sum()
         if not torch.isfinite(loss):
-            return AccumulationRun(losses, grad_norms, diverged_at=t)
+            return Curves({"loss": losses, "W1.grad norm": grad_norms}, diverged_at=t)
         losses.append(loss.item())
         loss.backward()
         grad_norms.append(W1.grad.norm().item())
@@ -69,7 +63,7 @@ def train_with_or_without_zeroing(zero_grad: bool, lr: float = 1e-6, num_iters: 
             if zero_grad:
                 W1.grad.zero_()
                 W2.grad.zero_()
-    return AccumulationRun(losses, grad_norms)
+    return Curves({"loss": losses, "W1.grad norm": grad_norms})
 
 
 def inplace_update_error() -> str:
@@ -123,15 +117,8 @@ class DynamicNet(nn.Module):
         return self.output_linear(h_relu)
 
 
-@dataclass
-class DynamicRun:
-    losses: list[float]
-    depths: list[int]  # how many times the middle layer ran at each step
-    diverged_at: int | None = None
-
-
 def train_dynamic(lr: float = 1e-4, momentum: float = 0.9, num_iters: int = 500, seed: int = 0,
-                  device: torch.device | str = "cpu") -> DynamicRun:
+                  device: torch.device | str = "cpu") -> Curves:
     """Train DynamicNet with SGD + momentum; autograd follows whichever graph each step built."""
     torch.manual_seed(seed)
     X, y = torch.randn(64, 1000).to(device), torch.randn(64, 10).to(device)
@@ -142,21 +129,22 @@ def train_dynamic(lr: float = 1e-4, momentum: float = 0.9, num_iters: int = 500,
     for t in range(num_iters):
         loss = loss_fn(model(X), y)
         if not torch.isfinite(loss):
-            return DynamicRun(losses, depths, diverged_at=t)
+            return Curves({"loss": losses, "middle-layer repeats": depths}, diverged_at=t)
         losses.append(loss.item())
         depths.append(model.last_depth)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return DynamicRun(losses, depths)
+    return Curves({"loss": losses, "middle-layer repeats": depths})
 
 
-def dynamic_figure(run: DynamicRun) -> go.Figure:
+def dynamic_figure(run: Curves) -> go.Figure:
     """Loss (log scale) above the depth each step's graph had."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.05)
     steps = list(range(len(run.losses)))
     fig.add_trace(go.Scatter(x=steps, y=run.losses, mode="lines", name="loss"), row=1, col=1)
-    fig.add_trace(go.Scatter(x=steps, y=run.depths, mode="markers", marker_size=3, name="middle-layer repeats"),
+    repeats = run.values["middle-layer repeats"]
+    fig.add_trace(go.Scatter(x=steps, y=repeats, mode="markers", marker_size=3, name="middle-layer repeats"),
                   row=2, col=1)
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss", row=1, col=1)
     fig.update_yaxes(title_text="repeats", tickvals=[0, 1, 2, 3], row=2, col=1)

@@ -9,26 +9,17 @@ import inspect
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from core.backprop_numpy.network import make_problem
 from core.checks import check_lr, check_sizes
-
-
-@dataclass
-class Run:
-    """Loss per step of one implementation; `diverged_at` is set if the loss overflowed."""
-
-    losses: list[float]
-    diverged_at: int | None = None
-
+from core.curves import Curves
 
 # ---- the four stages ------------------------------------------------------------------------------------
 
-def numpy_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Run:
+def numpy_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Curves:
     """NumPy arrays, gradients by the chain rule."""
     losses = []
     for t in range(num_iters):
@@ -37,7 +28,7 @@ def numpy_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Run:
         y_hat = h_relu.dot(W2)  # (N, D_out)
         loss = float(np.square(y_hat - y).sum())
         if not math.isfinite(loss):
-            return Run(losses, diverged_at=t)
+            return Curves({"loss": losses}, diverged_at=t)
         losses.append(loss)
         grad_y_hat = 2.0 * (y_hat - y)
         grad_W2 = h_relu.T.dot(grad_y_hat)
@@ -47,10 +38,10 @@ def numpy_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Run:
         grad_W1 = X.T.dot(grad_h)
         W1 -= lr * grad_W1
         W2 -= lr * grad_W2
-    return Run(losses)
+    return Curves({"loss": losses})
 
 
-def torch_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Run:
+def torch_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Curves:
     """Torch tensors (on any device), still gradients by the chain rule."""
     losses = []
     for t in range(num_iters):
@@ -59,7 +50,7 @@ def torch_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Run:
         y_hat = h_relu.mm(W2)  # (N, D_out)
         loss = (y_hat - y).pow(2).sum().item()
         if not math.isfinite(loss):
-            return Run(losses, diverged_at=t)
+            return Curves({"loss": losses}, diverged_at=t)
         losses.append(loss)
         grad_y_hat = 2.0 * (y_hat - y)
         grad_W2 = h_relu.t().mm(grad_y_hat)
@@ -69,10 +60,10 @@ def torch_by_hand(X, y, W1, W2, lr: float, num_iters: int) -> Run:
         grad_W1 = X.t().mm(grad_h)
         W1 -= lr * grad_W1
         W2 -= lr * grad_W2
-    return Run(losses)
+    return Curves({"loss": losses})
 
 
-def torch_autograd(X, y, W1, W2, lr: float, num_iters: int) -> Run:
+def torch_autograd(X, y, W1, W2, lr: float, num_iters: int) -> Curves:
     """Autograd records the forward pass; loss.backward() fills W1.grad and W2.grad."""
     W1.requires_grad_()
     W2.requires_grad_()
@@ -81,7 +72,7 @@ def torch_autograd(X, y, W1, W2, lr: float, num_iters: int) -> Run:
         y_hat = X.mm(W1).clamp(min=0).mm(W2)
         loss = (y_hat - y).pow(2).sum()
         if not math.isfinite(loss.item()):
-            return Run(losses, diverged_at=t)
+            return Curves({"loss": losses}, diverged_at=t)
         losses.append(loss.item())
         loss.backward()
         with torch.no_grad():  # the update itself must not be recorded
@@ -89,7 +80,7 @@ def torch_autograd(X, y, W1, W2, lr: float, num_iters: int) -> Run:
             W2 -= lr * W2.grad
             W1.grad.zero_()  # otherwise the next backward() adds to these
             W2.grad.zero_()
-    return Run(losses)
+    return Curves({"loss": losses})
 
 
 class MyReLU(torch.autograd.Function):
@@ -112,7 +103,7 @@ class MyReLU(torch.autograd.Function):
         return grad_input
 
 
-def torch_custom_function(X, y, W1, W2, lr: float, num_iters: int) -> Run:
+def torch_custom_function(X, y, W1, W2, lr: float, num_iters: int) -> Curves:
     """Autograd again, but the ReLU is our own Function with its own backward."""
     W1.requires_grad_()
     W2.requires_grad_()
@@ -122,7 +113,7 @@ def torch_custom_function(X, y, W1, W2, lr: float, num_iters: int) -> Run:
         y_hat = relu(X.mm(W1)).mm(W2)
         loss = (y_hat - y).pow(2).sum()
         if not math.isfinite(loss.item()):
-            return Run(losses, diverged_at=t)
+            return Curves({"loss": losses}, diverged_at=t)
         losses.append(loss.item())
         loss.backward()
         with torch.no_grad():
@@ -130,7 +121,7 @@ def torch_custom_function(X, y, W1, W2, lr: float, num_iters: int) -> Run:
             W2 -= lr * W2.grad
             W1.grad.zero_()
             W2.grad.zero_()
-    return Run(losses)
+    return Curves({"loss": losses})
 
 
 def gradcheck_my_relu(seed: int = 0) -> bool:
@@ -140,7 +131,7 @@ def gradcheck_my_relu(seed: int = 0) -> bool:
     return torch.autograd.gradcheck(MyReLU.apply, (x,), eps=1e-6, atol=1e-8)
 
 
-STAGES: dict[str, Callable[..., Run]] = {
+STAGES: dict[str, Callable[..., Curves]] = {
     "NumPy by hand": numpy_by_hand,
     "torch by hand": torch_by_hand,
     "torch autograd": torch_autograd,
@@ -156,7 +147,7 @@ def dtype_for(device: torch.device) -> torch.dtype:
 
 
 def run_stage(name: str, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10, lr: float = 1e-6,
-              num_iters: int = 500, seed: int = 0, device: torch.device | str = "cpu") -> Run:
+              num_iters: int = 500, seed: int = 0, device: torch.device | str = "cpu") -> Curves:
     """Run one stage on fresh copies of the seed's data and initial weights."""
     check_lr(lr)
     check_sizes(num_iters=num_iters)
@@ -169,7 +160,7 @@ def run_stage(name: str, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int
         return STAGES[name](*arrays, lr, num_iters)
 
 
-def largest_differences(runs: dict[str, Run]) -> list[float]:
+def largest_differences(runs: dict[str, Curves]) -> list[float]:
     """Return, per step that every run reached, the largest relative gap between any run and the first."""
     curves = [np.asarray(r.losses) for r in runs.values()]
     steps = min(len(c) for c in curves)

@@ -3,24 +3,18 @@
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from core.checks import check_lr
+from core.curves import Curves
 from core.optimizers import OPTIMIZERS
 from core.torch_nn import make_data, make_sequential
 
 
-@dataclass
-class OptimRun:
-    losses: list[float]
-    diverged_at: int | None = None
-
-
 def train_with(optimizer_name: str, model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float,
-               num_iters: int) -> OptimRun:
+               num_iters: int) -> Curves:
     """The standard loop: forward, loss, zero_grad, backward, step."""
     check_lr(lr)
     cls, settings, _ = OPTIMIZERS[optimizer_name]
@@ -30,17 +24,17 @@ def train_with(optimizer_name: str, model: nn.Module, X: torch.Tensor, y: torch.
     for t in range(num_iters):
         loss = loss_fn(model(X), y)
         if not math.isfinite(loss.item()):
-            return OptimRun(losses, diverged_at=t)
+            return Curves({"loss": losses}, diverged_at=t)
         losses.append(loss.item())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return OptimRun(losses)
+    return Curves({"loss": losses})
 
 
 def race(lrs: dict[str, float], N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10,
          num_iters: int = 500, seed: int = 0, device: torch.device | str = "cpu",
-         on_done: Callable[[str], None] | None = None) -> dict[str, OptimRun]:
+         on_done: Callable[[str], None] | None = None) -> dict[str, Curves]:
     """Train a copy of one seeded model with each chosen optimizer at its learning rate, on the same data."""
     if not lrs:
         raise ValueError("choose at least one optimizer")

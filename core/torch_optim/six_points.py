@@ -4,7 +4,6 @@
     logits = relu(z1) @ Wout + Bout  # (6, 3)
 """
 
-from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,17 +12,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.charts import LAYOUT
+from core.curves import Curves
 
 X = torch.tensor([[0, 0], [1, 0], [1, 1], [0, 0], [0, 0], [0, 1]], dtype=torch.float32)  # (6, 2)
 y = torch.tensor([0, 1, 2, 0, 0, 2])  # (6,)
 NUM_FEATURES, NUM_HIDDEN, NUM_CLASSES = 2, 5, 3
-
-
-@dataclass
-class ClassifyRun:
-    losses: list[float]
-    accuracies: list[float]  # training accuracy after each epoch's update
-    params: dict[str, torch.Tensor]  # final W1 (2, 5), B1 (5,), Wout (5, 3), Bout (3,)
 
 
 def init_params(seed: int = 0) -> dict[str, torch.Tensor]:
@@ -44,8 +37,9 @@ def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
     return (logits.argmax(dim=1) == labels).float().mean().item()
 
 
-def train_manual(params: dict[str, torch.Tensor], lr: float = 0.01, num_epochs: int = 1000) -> ClassifyRun:
-    """log_softmax + nll_loss, loss.backward(), and a hand-written update of each tensor."""
+def train_manual(params: dict[str, torch.Tensor], lr: float = 0.01, num_epochs: int = 1000) -> Curves:
+    """log_softmax + nll_loss, loss.backward(), and a hand-written update of each tensor. The loss and the
+    training accuracy after each epoch's update; the final W1 (2, 5), B1 (5,), Wout (5, 3), Bout (3,) in outputs."""
     params = {k: v.clone().requires_grad_() for k, v in params.items()}
     losses, accuracies = [], []
     for _ in range(num_epochs):
@@ -57,7 +51,8 @@ def train_manual(params: dict[str, torch.Tensor], lr: float = 0.01, num_epochs: 
                 p.grad.zero_()
             losses.append(loss.item())
             accuracies.append(accuracy(logits_of(params, X), y))
-    return ClassifyRun(losses, accuracies, {k: v.detach() for k, v in params.items()})
+    return Curves({"loss": losses, "accuracy": accuracies}, step="epoch",
+                  outputs={k: v.detach() for k, v in params.items()})
 
 
 class ModelWithHiddenLayer(nn.Module):
@@ -70,7 +65,7 @@ class ModelWithHiddenLayer(nn.Module):
         return self.linear2(F.relu(self.linear1(x)))
 
 
-def train_optim(params: dict[str, torch.Tensor], lr: float = 0.01, num_epochs: int = 1000) -> ClassifyRun:
+def train_optim(params: dict[str, torch.Tensor], lr: float = 0.01, num_epochs: int = 1000) -> Curves:
     """nn.Module + CrossEntropyLoss + optim.SGD, starting from the same numbers as train_manual."""
     model = ModelWithHiddenLayer(NUM_FEATURES, NUM_HIDDEN, NUM_CLASSES)
     with torch.no_grad():  # nn.Linear stores weight as (out, in): the transpose of our W
@@ -91,7 +86,8 @@ def train_optim(params: dict[str, torch.Tensor], lr: float = 0.01, num_epochs: i
             accuracies.append(accuracy(model(X), y))
     final = {"W1": model.linear1.weight.t(), "B1": model.linear1.bias, "Wout": model.linear2.weight.t(),
              "Bout": model.linear2.bias}
-    return ClassifyRun(losses, accuracies, {k: v.detach().clone() for k, v in final.items()})
+    return Curves({"loss": losses, "accuracy": accuracies}, step="epoch",
+                  outputs={k: v.detach().clone() for k, v in final.items()})
 
 
 def loss_equivalence(seed: int = 0) -> dict[str, float]:

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import torch
 
 from core.charts import LAYOUT
+from core.curves import Curves
 from core.optimizers import OPTIMIZERS
 
 
@@ -35,16 +36,10 @@ SURFACES = {
 }
 
 
-@dataclass
-class Path:
-    points: np.ndarray  # (steps + 1, 2), the positions visited
-    values: list[float]  # f at each position
-    diverged_at: int | None = None
-
-
 def optimizer_path(surface: str, optimizer_name: str, lr: float, momentum: float = 0.9,
-                   num_steps: int = 100) -> Path:
-    """Minimise a 2-D surface with one optimizer, starting from the surface's start point."""
+                   num_steps: int = 100) -> Curves:
+    """Minimise a 2-D surface with one optimizer from the surface's start: f at each position visited, and the
+    positions themselves, (steps + 1, 2), in outputs["points"]."""
     s = SURFACES[surface]
     xy = torch.tensor(s.start, dtype=torch.float64, requires_grad=True)
     cls, settings, _ = OPTIMIZERS[optimizer_name]
@@ -54,17 +49,17 @@ def optimizer_path(surface: str, optimizer_name: str, lr: float, momentum: float
     for t in range(num_steps):
         loss = s.f(xy[0], xy[1])
         if not math.isfinite(loss.item()):
-            return Path(torch.stack(points[:-1]).numpy(), values, diverged_at=t)
+            return Curves({"loss": values}, t, "step", outputs={"points": torch.stack(points[:-1]).numpy()})
         values.append(loss.item())
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         points.append(xy.detach().clone())
     values.append(s.f(xy[0], xy[1]).item())
-    return Path(torch.stack(points).numpy(), values)
+    return Curves({"loss": values}, step="step", outputs={"points": torch.stack(points).numpy()})
 
 
-def paths_figure(surface: str, paths: dict[str, Path]) -> go.Figure:
+def paths_figure(surface: str, paths: dict[str, Curves]) -> go.Figure:
     """Contours of the surface (log-spaced) with each optimizer's path drawn over them."""
     s = SURFACES[surface]
     xs, ys = np.linspace(*s.x_range, 200), np.linspace(*s.y_range, 200)
@@ -73,7 +68,8 @@ def paths_figure(surface: str, paths: dict[str, Path]) -> go.Figure:
                                contours=dict(coloring="lines"), hoverinfo="skip", name="log10 f"))
     colors = plotly.colors.qualitative.Plotly  # the order the loss charts use, so each optimizer keeps its colour
     for i, (name, path) in enumerate(paths.items()):
-        inside = path.points[(np.abs(path.points) < 1e6).all(axis=1)]
+        points = path.outputs["points"]
+        inside = points[(np.abs(points) < 1e6).all(axis=1)]
         fig.add_trace(go.Scatter(x=inside[:, 0], y=inside[:, 1], mode="lines+markers", marker_size=4, name=name,
                                  line_color=colors[i % len(colors)]))
     fig.add_trace(go.Scatter(x=[s.minimum[0]], y=[s.minimum[1]], mode="markers", name="minimum",
