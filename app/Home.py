@@ -7,6 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # so that pages can import the `core` package
     sys.path.insert(0, str(ROOT))
 
+import controls  # noqa: E402
 import streamlit as st  # noqa: E402
 
 import ui  # noqa: E402
@@ -31,13 +32,15 @@ def home() -> None:
 
 with st.sidebar:
     st.header("Settings")
-    st.selectbox("Device", available_devices(), key="device",
-                 help="Only devices that are really present are offered. NumPy lessons always run on the CPU.")
+    sidebar = controls.shared()
+    present = available_devices()
+    asked = sidebar.values["device"]  # from a link, it may name a device this machine lacks: offer it, marked
+    sidebar.widget("device", choices=present + ([asked] if asked not in present else []),
+                   format_func=lambda d: d if d in present else f"{d} (not on this machine)")
     in_use = ui.device()
     if in_use is not None:
         st.caption(f"In use: **{describe_device(in_use)}**")
-    st.number_input("Random seed", min_value=0, max_value=2**31 - 1, value=ui.DEFAULT_SEED, step=1, key="seed",
-                    help="Same seed, same data, same initial weights, same curves.")
+    sidebar.widget("seed")
     st.text_input("FashionMNIST directory (optional)", key="data_dir", placeholder="found automatically",
                   help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
                        "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")

@@ -9,10 +9,13 @@ import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
 
+from core.settings import Table
+
 
 @dataclass(frozen=True)
 class Lesson:
     slug: str  # names the prose file lessons/<slug>.md and the page lesson_pages/<slug>.py
+    prefix: str  # of the page's widget keys
     title: str
     icon: str
     summary: str
@@ -20,6 +23,10 @@ class Lesson:
     @property
     def page(self) -> str:
         return f"lesson_pages/{self.slug}.py"
+
+    def settings(self) -> Table:
+        """The lesson's settings table, core.<slug>.SETTINGS."""
+        return importlib.import_module(f"core.{self.slug}").SETTINGS
 
     def core_modules(self) -> list[ModuleType]:
         """The lesson's core module, or every module of its core package."""
@@ -30,18 +37,18 @@ class Lesson:
 
 
 LESSONS = [
-    Lesson("backprop_numpy", "Backprop by hand in NumPy", ":material/calculate:",
+    Lesson("backprop_numpy", "bp", "Backprop by hand in NumPy", ":material/calculate:",
            "A two-layer ReLU network with hand-written forward and backward passes, checked live against autograd."),
-    Lesson("tensors_autograd", "Tensors and autograd", ":material/account_tree:",
+    Lesson("tensors_autograd", "ta", "Tensors and autograd", ":material/account_tree:",
            "The same network four ways: NumPy, torch tensors, autograd, and a custom autograd Function."),
-    Lesson("torch_nn", "torch.nn", ":material/layers:",
+    Lesson("torch_nn", "nn", "torch.nn", ":material/layers:",
            "nn.Sequential and nn.Module, MSELoss, and why initialisation decides whether lr = 1e-6 learns."),
-    Lesson("torch_optim", "torch.optim", ":material/speed:",
+    Lesson("torch_optim", "op", "torch.optim", ":material/speed:",
            "SGD, momentum, RMSprop, Adagrad and Adam raced on the same weights and on 2-D loss surfaces."),
-    Lesson("linear_regression", "Linear regression", ":material/show_chart:",
+    Lesson("linear_regression", "lr", "Linear regression", ":material/show_chart:",
            "Recover w = [2, 3.4], b = 4.2 from noisy data, from scratch and with nn.Linear."),
-    Lesson("softmax_regression", "Softmax regression", ":material/checkroom:",
+    Lesson("softmax_regression", "sm", "Softmax regression", ":material/checkroom:",
            "Classify FashionMNIST with softmax and cross-entropy; see why the two are fused."),
-    Lesson("mlp", "MLP on FashionMNIST", ":material/hub:",
+    Lesson("mlp", "mlp", "MLP on FashionMNIST", ":material/hub:",
            "A hidden layer, a choice of activation and optimizer, trained live on your device."),
 ]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import controls
 import streamlit as st
 import torch
 
@@ -14,22 +15,20 @@ from core.device import DeviceUnavailableError, resolve_device
 from registry import LESSONS
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
-DEFAULT_SEED = 0
-LR_CHOICES = [float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 3, 5)]  # 1e-9 ... 5, exact literals
 T = TypeVar("T")
 
 
 def seed() -> int:
     """Return the seed chosen in the sidebar."""
-    return int(st.session_state.get("seed", DEFAULT_SEED))
+    return int(controls.shared().values["seed"])
 
 
 def device() -> torch.device | None:
-    """Return the device chosen in the sidebar, or show why it is absent and return None."""
+    """Return the device chosen in the sidebar, or show why it is absent and return None (never another one)."""
     try:
-        return resolve_device(st.session_state.get("device", "auto"))
+        return resolve_device(controls.shared().values["device"])
     except DeviceUnavailableError as err:
-        st.error(f"Device not available: {err}")
+        st.error(f"Device not available: {err}. Pick one of this machine's devices in the sidebar.")
         return None
 
 
@@ -65,13 +64,6 @@ def show_source(*functions: Callable, height: int = 480) -> None:
         tab.code(inspect.getsource(f), language="python", height=height, wrap_lines=True)
 
 
-def lr_slider(label: str, default: float, key: str, container=st) -> float:
-    """A learning-rate slider on a log scale (1, 2, 3, 5 in each decade)."""
-    value = None if key in st.session_state else default  # a value set through session state (a preset) wins
-    return container.select_slider(label, options=LR_CHOICES, value=value, format_func=lambda v: f"{v:.0e}",
-                                   key=key)
-
-
 def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Training") -> dict[str, T]:
     """Run `run(name)` for each name with a progress bar, and return the results by name."""
     bar = st.progress(0.0)
@@ -88,3 +80,9 @@ def report_divergence(name: str, curves: Curves) -> None:
     if curves.diverged_at is not None:
         st.error(f"**{name} {curves.divergence()}**: the loss overflowed. "
                  "The curve stops there; try a smaller learning rate.")
+
+
+def lesson_controls(slug: str) -> controls.Controls:
+    """The lesson's settings, drawn from its table, kept across pages and in the URL."""
+    lesson = next(lesson for lesson in LESSONS if lesson.slug == slug)
+    return controls.lesson(slug, lesson.settings(), lesson.prefix)

@@ -16,6 +16,18 @@ from torch.utils.data import DataLoader, TensorDataset
 from core.charts import LAYOUT
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
+from core.settings import Setting, Table, lr_setting
+
+SETTINGS = Table((
+    Setting("w1", "true w₁", 2.0, "float", min=-100.0, max=100.0, step=0.1),
+    Setting("w2", "true w₂", 3.4, "float", min=-100.0, max=100.0, step=0.1),
+    Setting("b", "true b", 4.2, "float", min=-100.0, max=100.0, step=0.1),
+    Setting("noise", "noise σ", 0.01, "float", min=0.0, max=10.0, step=0.01, fmt=".3f"),
+    Setting("num_examples", "examples", 1000, min=10, max=20000, step=100),
+    Setting("batch_size", "batch size", 10, min=1, max=1000),
+    lr_setting("lr", "learning rate", 0.03),
+    Setting("num_epochs", "epochs", 3, min=1, max=50),
+))
 
 
 def make_data(true_w: list[float], true_b: float, noise: float = 0.01, num_examples: int = 1000,

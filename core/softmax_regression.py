@@ -9,6 +9,17 @@ import torch
 from torch import nn
 
 from core.classifier import Concise, copy_into_linear, init_weights
+from core.settings import Setting, Table, lr_setting
+
+BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
+SETTINGS = Table((
+    Setting("scale", "Multiply the logits [1, 2, 3] by", 50, "choice", options=(1, 10, 30, 50, 100, 1000),
+            widget="select_slider", in_run=False),
+    lr_setting("lr", "learning rate", 0.1),
+    Setting("batch_size", "batch size", 256, "choice", options=BATCH_SIZES, widget="select_slider"),
+    Setting("num_epochs", "epochs", 5, min=1, max=50),
+    Setting("versions", "versions", ["scratch", "concise"], "multi", options=("scratch", "concise")),
+))
 
 # ---- softmax and cross-entropy, by hand ------------------------------------------------------------------
 

@@ -9,6 +9,14 @@ from torch import nn
 from core.charts import LAYOUT
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
+from core.settings import Setting, Table, lr_setting
+
+SETTINGS = Table((
+    lr_setting("lr", "learning rate", 1e-6),
+    Setting("num_iters", "iterations", 500, min=1, max=2000, step=50),
+    Setting("H", "H (hidden units)", 100, min=1, max=1000),
+    Setting("normal_init", "Redraw weights with nn.init.normal_", True, "bool"),
+))
 
 
 def make_sequential(D_in: int, H: int, D_out: int) -> nn.Sequential:

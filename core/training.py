@@ -42,15 +42,6 @@ def cosine_lr(lr: float, step: int, total_steps: int) -> float:
     """Learning rate at `step`: decays from lr to 0 along half a cosine (as torch's CosineAnnealingLR does)."""
     return lr * (1 + math.cos(math.pi * step / total_steps)) / 2
 
-# MLP settings worth a button: the original tutorial's run, and defaults that beat the 0.8833 benchmark MLP.
-MLP_PRESETS = {
-    "good defaults": dict(num_hiddens=512, activation="relu", optimizer="SGD + momentum", lr=0.05, batch_size=128,
-                          num_epochs=12, cosine=True),
-    "the seed's run": dict(num_hiddens=256, activation="relu", optimizer="SGD", lr=0.5, batch_size=256,
-                           num_epochs=5, cosine=False),
-}
-
-
 def synchronize(device: torch.device) -> None:
     """Wait for queued GPU work, so that a timer measures the work and not just its launch."""
     if device.type == "cuda":

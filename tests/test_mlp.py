@@ -7,7 +7,7 @@ from classifier_fixtures import BUILTIN, as_double, toy
 from fashion_fixtures import real_data_or_skip
 
 from core import mlp
-from core.training import MLP_PRESETS, train_epochs
+from core.training import train_epochs
 from helpers import chart_traces, open_with_data
 
 
@@ -36,7 +36,7 @@ def test_hand_written_activations_and_derivatives(activation):
 
 def test_mlp_good_defaults_reach_0_885_on_real_data():
     data = real_data_or_skip()
-    s = MLP_PRESETS["good defaults"]
+    s = mlp.SETTINGS.presets["good defaults"]
     model = mlp.mlp("scratch", s["num_hiddens"], s["activation"], seed=0)
     history = list(train_epochs(model, data, s["optimizer"], s["lr"], s["batch_size"], s["num_epochs"], seed=0,
                                 cosine=s["cosine"]))[-1]
@@ -45,16 +45,16 @@ def test_mlp_good_defaults_reach_0_885_on_real_data():
 
 def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     at = open_with_data("mlp", tiny_dir)
-    at.select_slider(key="mlp_hidden").set_value(32).run()
-    at.number_input(key="mlp_epochs").set_value(1).run()
+    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    at.number_input(key="mlp_num_epochs").set_value(1).run()
     at.multiselect(key="mlp_versions").set_value(["scratch", "concise"]).run()
     at.button(key="mlp_train").click().run()
     assert not at.exception, [e.message for e in at.exception]
     names = [t["name"] for t in chart_traces(at, "mlp_history")]
     assert "scratch: loss" in names and "concise: loss" in names
     at.select_slider(key="mlp_lr").set_value(5.0).run()
-    at.select_slider(key="mlp_batch").set_value(16).run()
-    at.selectbox(key="mlp_opt").set_value("SGD").run()
+    at.select_slider(key="mlp_batch_size").set_value(16).run()
+    at.selectbox(key="mlp_optimizer").set_value("SGD").run()
     at.button(key="mlp_train").click().run()
     assert not at.exception
     assert any("diverged at epoch 1, batch" in e.value for e in at.error)
@@ -63,15 +63,15 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
 def test_presets_set_the_controls(tiny_dir):
     at = open_with_data("mlp", tiny_dir)
     at.button(key="preset_the seed's run").click().run()
-    assert at.select_slider(key="mlp_lr").value == 0.5 and at.select_slider(key="mlp_hidden").value == 256
-    assert at.selectbox(key="mlp_opt").value == "SGD" and at.number_input(key="mlp_epochs").value == 5
+    assert at.select_slider(key="mlp_lr").value == 0.5 and at.select_slider(key="mlp_num_hiddens").value == 256
+    assert at.selectbox(key="mlp_optimizer").value == "SGD" and at.number_input(key="mlp_num_epochs").value == 5
 
 
 def test_two_sessions_train_without_disturbing_each_other(tiny_dir):
     first, second = open_with_data("mlp", tiny_dir), open_with_data("mlp", tiny_dir)
     for at, hidden in ((first, 16), (second, 64)):
-        at.select_slider(key="mlp_hidden").set_value(hidden).run()
-        at.number_input(key="mlp_epochs").set_value(1).run()
+        at.select_slider(key="mlp_num_hiddens").set_value(hidden).run()
+        at.number_input(key="mlp_num_epochs").set_value(1).run()
         at.button(key="mlp_train").click().run()
     one, two = first.session_state["mlp_run"], second.session_state["mlp_run"]
     assert one.models["scratch"] is not two.models["scratch"]

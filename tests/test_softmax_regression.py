@@ -41,7 +41,7 @@ def test_real_data_short_run_beats_chance_by_far():
 def test_softmax_page_trains_and_shows_gallery_confusion_and_weights(tiny_dir):
     at = open_with_data("softmax_regression", tiny_dir)
     assert any("600 training" in c.value for c in at.caption)
-    at.number_input(key="sm_epochs").set_value(2).run()
+    at.number_input(key="sm_num_epochs").set_value(2).run()
     at.button(key="sm_train").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert "Finished" in " ".join(m.value for m in at.markdown)
@@ -57,7 +57,7 @@ def test_softmax_page_trains_and_shows_gallery_confusion_and_weights(tiny_dir):
 
 def test_confusion_cell_filters_the_gallery(tiny_dir):
     at = open_with_data("softmax_regression", tiny_dir)
-    at.number_input(key="sm_epochs").set_value(1).run()
+    at.number_input(key="sm_num_epochs").set_value(1).run()
     at.button(key="sm_train").click().run()
     at.session_state["sm_confusion"] = {"selection": {"rows": [], "columns": [], "cells": [(3, "Dress")]}}
     at.run()

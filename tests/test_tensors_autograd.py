@@ -151,7 +151,7 @@ def test_autograd_page_controls(autograd_page):
     at = autograd_page
     at.select_slider(key="ta_lr").set_value(5e-7).run()
     assert chart_traces(at, "ta_loss")[0]["y"] == pytest.approx(ladder.run_stage("NumPy by hand", lr=5e-7).losses)
-    at.toggle(key="ta_zero").set_value(True).run()
+    at.toggle(key="ta_zero_grad").set_value(True).run()
     assert [t["name"] for t in chart_traces(at, "ta_accum_loss")] == ["zeroing"]
     at.select_slider(key="ta_lr").set_value(1e-4).run()
     assert sum("diverged at iteration" in e.value for e in at.error) == 4

@@ -61,10 +61,10 @@ def test_nn_page_shows_identical_curves_and_the_init_experiment():
     assert curves[0]["y"] == curves[1]["y"] == pytest.approx(nl.train().losses)
     default_init, normal_init = chart_traces(at, "nn_init")
     assert default_init["y"][-1] > 100 * normal_init["y"][-1]
-    at.toggle(key="nn_normal").set_value(False).run()
+    at.toggle(key="nn_normal_init").set_value(False).run()
     assert chart_traces(at, "nn_loss")[0]["y"] == pytest.approx(nl.train(normal_init=False).losses)
     at.number_input(key="nn_H").set_value(30).run()
     assert "30 × 1000" in at.table[0].value["shape"].tolist()
-    at.toggle(key="nn_normal").set_value(True).run()
+    at.toggle(key="nn_normal_init").set_value(True).run()
     at.select_slider(key="nn_lr").set_value(1e-3).run()
     assert any("diverged at iteration" in e.value for e in at.error) and not at.exception

@@ -106,10 +106,10 @@ def test_optim_page_race_paths_and_six_points():
     assert [t["name"] for t in race] == list(OPTIMIZERS)
     assert len({t["y"][0] for t in race}) == 1  # same start
     assert any(m.value == "100%" for m in at.metric)  # six points with the seed's settings
-    at.select_slider(key="op_lr_SGD").set_value(1e-5).run()
+    at.select_slider(key="op_lr_sgd").set_value(1e-5).run()
     sgd = ol.race({"SGD": 1e-5})["SGD"]
     assert chart_traces(at, "op_race")[0]["y"] == pytest.approx(sgd.losses, rel=1e-6)
     at.selectbox(key="op_surface").set_value("Rosenbrock").run()
     assert "Rosenbrock" in at.get("plotly_chart")[1].proto.spec
-    at.multiselect(key="op_chosen").set_value([]).run()
+    at.multiselect(key="op_optimizers").set_value([]).run()
     assert not at.exception and any("at least one optimizer" in w.value for w in at.warning)

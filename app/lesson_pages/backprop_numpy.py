@@ -16,13 +16,10 @@ BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a p
 text = ui.lesson_intro("backprop_numpy")
 
 # ---- controls -------------------------------------------------------------------------------------------
+settings = ui.lesson_controls("backprop_numpy")
 cols = st.columns(6)
-N = cols[0].number_input("N (batch size)", min_value=1, max_value=512, value=64, key="bp_N")
-D_in = cols[1].number_input("D_in (input size)", min_value=1, max_value=4000, value=1000, key="bp_D_in")
-H = cols[2].number_input("H (hidden units)", min_value=1, max_value=1000, value=100, key="bp_H")
-D_out = cols[3].number_input("D_out (output size)", min_value=1, max_value=100, value=10, key="bp_D_out")
-num_iters = cols[4].number_input("iterations", min_value=1, max_value=5000, value=500, step=50, key="bp_iters")
-lr = ui.lr_slider("learning rate", 1e-6, key="bp_lr", container=cols[5])
+N, D_in, H, D_out, num_iters, lr = (settings.widget(name, col) for name, col in
+                                    zip(("N", "D_in", "H", "D_out", "num_iters", "lr"), cols))
 seed = ui.seed()
 st.caption(f"Seed {seed} (sidebar). NumPy computes on the CPU in float64 whatever device is chosen.")
 
@@ -69,7 +66,7 @@ st.markdown(text["Deriving the backward pass"])
 # ---- gradient check -------------------------------------------------------------------------------------
 st.header("Checking the gradients")
 st.markdown(text["Checking the gradients"])
-broken = st.toggle("Break the backward pass: forget the ReLU mask", key="bp_broken")
+broken = settings.widget("broken")
 device = ui.device()
 if device is not None:
     if device.type == "mps":  # Apple's Metal backend has no float64

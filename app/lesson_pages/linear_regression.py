@@ -8,17 +8,9 @@ from core import linear_regression as lr_core
 
 text = ui.lesson_intro("linear_regression")
 
-cols = st.columns(4)
-w1 = cols[0].number_input("true w₁", value=2.0, step=0.1, key="lr_w1")
-w2 = cols[1].number_input("true w₂", value=3.4, step=0.1, key="lr_w2")
-b = cols[2].number_input("true b", value=4.2, step=0.1, key="lr_b")
-noise = cols[3].number_input("noise σ", min_value=0.0, max_value=10.0, value=0.01, step=0.01, format="%.3f",
-                             key="lr_noise")
-cols = st.columns(4)
-n = cols[0].number_input("examples", min_value=10, max_value=20000, value=1000, step=100, key="lr_n")
-batch_size = cols[1].number_input("batch size", min_value=1, max_value=1000, value=10, key="lr_batch")
-lr = ui.lr_slider("learning rate", 0.03, key="lr_lr", container=cols[2])
-num_epochs = cols[3].number_input("epochs", min_value=1, max_value=50, value=3, key="lr_epochs")
+settings = ui.lesson_controls("linear_regression")
+w1, w2, b, noise, n, batch_size, lr, num_epochs = (
+    settings.widget(name, col) for name, col in zip(settings.table.names, st.columns(4) + st.columns(4)))
 seed = ui.seed()
 
 X, y = lr_core.make_data([w1, w2], b, noise, n, seed)

@@ -12,19 +12,17 @@ text = ui.lesson_intro("softmax_regression")
 
 st.header("Why frameworks fuse softmax into the loss")
 st.markdown(text["Why frameworks fuse softmax into the loss"])
-scale = st.select_slider("Multiply the logits [1, 2, 3] by", [1, 10, 30, 50, 100, 1000], value=50, key="sm_scale")
+settings = ui.lesson_controls("softmax_regression")
+scale = settings.widget("scale")
 st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in sr.overflow_demo(scale).items()], hide_index=True)
 ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
 
 st.header("Training")
 device = ui.require_device()
 dataset = live.data(device)
-cols = st.columns(4)
-lr = ui.lr_slider("learning rate", 0.1, key="sm_lr", container=cols[0])
-batch_size = cols[1].select_slider("batch size", [16, 32, 64, 128, 256, 512, 1024], value=256, key="sm_batch")
-num_epochs = cols[2].number_input("epochs", min_value=1, max_value=50, value=5, key="sm_epochs")
-versions = cols[3].multiselect("versions", ["scratch", "concise"], default=["scratch", "concise"], key="sm_versions")
-settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
+lr, batch_size, num_epochs, versions = (settings.widget(name, col) for name, col in
+                                        zip(("lr", "batch_size", "num_epochs", "versions"), st.columns(4)))
+run_settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
                 seed=ui.seed(), device=str(device))
 
 left, right = st.columns(2)
@@ -40,7 +38,7 @@ with right:
 if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
-run = live.train_controls("sm", settings, lambda v: sr.softmax_regression(v, settings["seed"], device),
+run = live.train_controls("sm", run_settings, lambda v: sr.softmax_regression(v, run_settings["seed"], device),
                           dataset)
 if run is not None:
     live.show_results("sm", run, dataset, lambda model: (

@@ -11,10 +11,9 @@ text = ui.lesson_intro("tensors_autograd")
 
 device = ui.require_device()
 
+settings = ui.lesson_controls("tensors_autograd")
 cols = st.columns([3, 2, 2])
-chosen = cols[0].multiselect("Implementations", list(ladder.STAGES), default=list(ladder.STAGES), key="ta_stages")
-lr = ui.lr_slider("learning rate", 1e-6, key="ta_lr", container=cols[1])
-num_iters = cols[2].number_input("iterations", min_value=1, max_value=2000, value=500, step=50, key="ta_iters")
+chosen, lr, num_iters = (settings.widget(name, col) for name, col in zip(("stages", "lr", "num_iters"), cols))
 seed = ui.seed()
 st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions run on **{device}** in "
            f"{str(ladder.dtype_for(device)).removeprefix('torch.')}; NumPy runs on the CPU in float64.")
@@ -54,8 +53,7 @@ st.table(ladder.translation_table(), hide_index=True)
 st.header("What changed between stages")
 st.markdown(text["What changed between stages"])
 stages = list(ladder.STAGES)
-pair = st.radio("Compare", range(len(stages) - 1), horizontal=True, key="ta_diff", index=1,
-                format_func=lambda i: f"{stages[i]} → {stages[i + 1]}")
+pair = settings.widget("diff", horizontal=True)
 st.code(ladder.stage_diff(ladder.STAGES[stages[pair]], ladder.STAGES[stages[pair + 1]]), language="diff")
 
 st.header("The custom Function")
@@ -83,7 +81,7 @@ with tabs[0]:
         st.caption(f"Reading `y.grad` also made PyTorch warn: “{warning}”")
     ui.show_source(demos.scalar_gradients, height=300)
 with tabs[1]:
-    zero = st.toggle("Zero the gradients after each update", value=False, key="ta_zero")
+    zero = settings.widget("zero_grad")
     # without zeroing, the correct run is drawn beside it for comparison
     accumulate = st.cache_data(max_entries=8, show_spinner=False)(demos.train_with_or_without_zeroing)
     shown_runs = {"zeroing": accumulate(True, seed=seed, device=str(device))}
@@ -116,9 +114,8 @@ with tabs[3]:
 st.header("A different graph at every step")
 st.markdown(text["A different graph at every step"])
 c = st.columns(3)
-dyn_lr = ui.lr_slider("learning rate (SGD)", 1e-4, key="ta_dyn_lr", container=c[0])
-momentum = c[1].slider("momentum", 0.0, 0.99, 0.9, key="ta_dyn_momentum")
-dyn_iters = c[2].number_input("steps", min_value=1, max_value=1000, value=300, step=50, key="ta_dyn_iters")
+dyn_lr, momentum, dyn_iters = (settings.widget(name, col) for name, col in
+                               zip(("dyn_lr", "dyn_momentum", "dyn_iters"), c))
 dynamic = st.cache_data(max_entries=16, show_spinner="Training the dynamic network…")(demos.train_dynamic)
 dyn = dynamic(dyn_lr, momentum, dyn_iters, seed, str(device))
 ui.report_divergence("The dynamic network", dyn)

@@ -11,11 +11,9 @@ text = ui.lesson_intro("torch_nn")
 
 device = ui.require_device()
 
-cols = st.columns(4)
-lr = ui.lr_slider("learning rate", 1e-6, key="nn_lr", container=cols[0])
-num_iters = cols[1].number_input("iterations", min_value=1, max_value=2000, value=500, step=50, key="nn_iters")
-H = cols[2].number_input("H (hidden units)", min_value=1, max_value=1000, value=100, key="nn_H")
-normal_init = cols[3].toggle("Redraw weights with nn.init.normal_", value=True, key="nn_normal")
+settings = ui.lesson_controls("torch_nn")
+lr, num_iters, H, normal_init = (settings.widget(name, col) for name, col in
+                                 zip(("lr", "num_iters", "H", "normal_init"), st.columns(4)))
 seed = ui.seed()
 st.caption(f"Seed {seed}; N, D_in, D_out = 64, 1000, 10; float32 on **{device}**.")
 

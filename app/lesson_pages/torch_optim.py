@@ -6,12 +6,13 @@ import ui
 from core import charts
 from core.curves import Curves
 from core.optimizers import OPTIMIZERS
+from core.torch_optim import LR_NAMES, SURFACE_NAMES, surfaces
 from core.torch_optim import race as ol
 from core.torch_optim import six_points as sp
-from core.torch_optim import surfaces
 
 cached = st.cache_data(max_entries=64, show_spinner=False)  # every result here is a pure function of its inputs
 text = ui.lesson_intro("torch_optim")
+settings = ui.lesson_controls("torch_optim")
 
 device = ui.require_device()
 seed = ui.seed()
@@ -19,11 +20,10 @@ seed = ui.seed()
 # ---- the race ---------------------------------------------------------------------------------------------------
 st.header("The race")
 st.markdown(text["The race"])
-chosen = st.multiselect("Optimizers", list(OPTIMIZERS), default=list(OPTIMIZERS), key="op_chosen")
+chosen = settings.widget("optimizers")
 cols = st.columns(len(OPTIMIZERS) + 1)
-lrs = {name: ui.lr_slider(f"lr: {name}", default, key=f"op_lr_{name}", container=col)
-       for col, (name, (_, _, default)) in zip(cols, OPTIMIZERS.items()) if name in chosen}
-num_iters = cols[-1].number_input("iterations", min_value=1, max_value=2000, value=500, step=50, key="op_iters")
+lrs = {name: settings.widget(LR_NAMES[name], col) for col, name in zip(cols, OPTIMIZERS) if name in chosen}
+num_iters = settings.widget("num_iters", cols[-1])
 st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; nn.Linear's default initialisation; "
            f"float32 on **{device}**.")
 
@@ -65,12 +65,10 @@ with right:
 st.header("Paths on a surface")
 st.markdown(text["Paths on a surface"])
 cols = st.columns(4)
-surface = cols[0].selectbox("Surface", list(surfaces.SURFACES), key="op_surface")
-s = surfaces.SURFACES[surface]
-path_lr = ui.lr_slider("learning rate (all)", s.lr, key=f"op_path_lr_{surface}", container=cols[1])
-momentum = cols[2].slider("momentum (SGD + momentum)", 0.0, 0.99, s.momentum, key=f"op_momentum_{surface}")
-steps = cols[3].number_input("steps", min_value=1, max_value=5000, value=s.num_steps, step=50,
-                             key=f"op_steps_{surface}")
+surface = settings.widget("surface", cols[0])
+short = SURFACE_NAMES[surface]  # each surface keeps its own settings
+path_lr, momentum, steps = (settings.widget(f"{short}_{name}", col)
+                            for name, col in zip(("lr", "momentum", "steps"), cols[1:]))
 st.caption("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU.")
 path_names = chosen or list(OPTIMIZERS)
 paths = {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
@@ -89,8 +87,7 @@ with right:
 st.header("Classifying six points")
 st.markdown(text["Classifying six points"])
 cols = st.columns(2)
-six_lr = ui.lr_slider("learning rate", 0.01, key="op_six_lr", container=cols[0])
-epochs = cols[1].number_input("epochs", min_value=1, max_value=5000, value=1000, step=100, key="op_six_epochs")
+six_lr, epochs = settings.widget("six_lr", cols[0]), settings.widget("six_epochs", cols[1])
 
 
 @cached

@@ -1,1 +1,22 @@
 """Lesson 4, torch.optim: the optimizer race (`race`), paths on 2-D surfaces (`surfaces`), six points (`six_points`)."""
+
+from core.optimizers import OPTIMIZERS
+from core.settings import Setting, Table, lr_setting
+from core.torch_optim.surfaces import SURFACES
+
+LR_NAMES = {name: "lr_" + name.lower().replace(" + ", "_") for name in OPTIMIZERS}  # "SGD + momentum": lr_sgd_momentum
+SURFACE_NAMES = {"ill-conditioned quadratic": "quadratic", "Rosenbrock": "rosenbrock"}  # query-parameter prefixes
+
+SETTINGS = Table((
+    Setting("optimizers", "Optimizers", list(OPTIMIZERS), "multi", options=tuple(OPTIMIZERS)),
+    *(lr_setting(LR_NAMES[name], f"lr: {name}", default) for name, (_, _, default) in OPTIMIZERS.items()),
+    Setting("num_iters", "iterations", 500, min=1, max=2000, step=50),
+    Setting("surface", "Surface", "ill-conditioned quadratic", "choice", options=tuple(SURFACES), in_run=False),
+    *(setting for surface, short in SURFACE_NAMES.items() for setting in (
+        lr_setting(f"{short}_lr", "learning rate (all)", SURFACES[surface].lr, in_run=False),
+        Setting(f"{short}_momentum", "momentum (SGD + momentum)", SURFACES[surface].momentum, "float", min=0.0,
+                max=0.99, step=0.01, widget="slider", in_run=False),
+        Setting(f"{short}_steps", "steps", SURFACES[surface].num_steps, min=1, max=5000, step=50, in_run=False))),
+    lr_setting("six_lr", "learning rate", 0.01, in_run=False),
+    Setting("six_epochs", "epochs", 1000, min=1, max=5000, step=100, in_run=False),
+))

@@ -1,0 +1,114 @@
+"""A lesson's settings on the page: widgets drawn from its table, kept in the session and in the URL.
+
+Each value lives in st.session_state["settings"][slug], outside any widget, so it survives a page switch (which
+forgets widget state) and a run that does not draw the widget. The URL's query parameters mirror the values that
+differ from the defaults, so a copied link reopens the page as it is; a link's values are checked on arrival.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from core.settings import SHARED, Table
+
+WIDGETS = {"int": "number", "float": "number", "bool": "toggle", "choice": "selectbox", "multi": "multiselect",
+           "text": "text"}
+
+
+def store() -> dict[str, dict[str, Any]]:
+    return st.session_state.setdefault("settings", {})
+
+
+class Controls:
+    """The settings of one page (a lesson's, or the sidebar's shared ones)."""
+
+    def __init__(self, scope: str, table: Table, prefix: str):
+        self.scope, self.table, self.prefix = scope, table, prefix
+        if scope not in store():  # the first visit in this session: the link decides
+            ignore = SHARED.names if table is not SHARED else None
+            params = {k: st.query_params.get_all(k) for k in st.query_params}
+            if ignore is None:  # the sidebar reads only its own parameters
+                params = {k: v for k, v in params.items() if k in SHARED.names}
+            store()[scope], notices = table.from_params(params, ignore=ignore or ())
+            st.session_state[f"notices:{scope}"] = notices
+            for unknown in set(params) - set(table.names) - set(ignore or ()):
+                del st.query_params[unknown]  # said in a notice; a copied link should not carry it on
+        self.values: dict[str, Any] = store()[scope]
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}_{name}" if self.prefix else name
+
+    def notices(self) -> None:
+        """Say which values from the link were changed or ignored (until the learner changes a control)."""
+        notices = st.session_state.get(f"notices:{self.scope}", [])
+        if notices:
+            st.warning("Some values in this link could not be used as they were:\n\n"
+                       + "\n".join(f"- {n}" for n in notices), icon=":material/link_off:")
+
+    def widget(self, name: str, container: Any = st, choices: list | None = None, **options) -> Any:
+        """Draw the setting's widget (its kind decides which, or a selectbox of `choices`) and return its value."""
+        s = self.table[name]
+        key = self.key(name)
+        if key not in st.session_state:  # first drawing, or back after a page switch: start from the kept value
+            st.session_state[key] = self.values[name]
+        common = dict(key=key, help=s.help or None, on_change=self._changed, args=(name,))
+        kind = "selectbox" if choices is not None else s.widget or WIDGETS[s.kind]
+        if kind == "number":
+            number = int if s.kind == "int" else float
+            value = container.number_input(s.label, min_value=number(s.min), max_value=number(s.max),
+                                           step=number(s.step or 1), format=f"%{s.fmt}" if s.fmt else None,
+                                           **common, **options)
+        elif kind == "slider":
+            value = container.slider(s.label, min_value=s.min, max_value=s.max, step=s.step, **common, **options)
+        elif kind == "toggle":
+            value = container.toggle(s.label, **common, **options)
+        elif kind == "multiselect":
+            value = container.multiselect(s.label, list(s.options), **{"format_func": s.show_one, **common, **options})
+        elif kind == "text":
+            value = container.text_input(s.label, max_chars=200, **common, **options)
+        else:  # selectbox, radio, select_slider
+            draw = {"selectbox": container.selectbox, "radio": container.radio,
+                    "select_slider": container.select_slider}[kind]
+            options.setdefault("format_func", s.show_one)
+            value = draw(s.label, choices or list(s.options), **common, **options)
+        self.values[name] = value
+        self.write_url()
+        return value
+
+    def _changed(self, name: str) -> None:
+        self.values[name] = st.session_state[self.key(name)]
+        st.session_state.pop(f"notices:{self.scope}", None)
+
+    def set(self, values: Mapping[str, Any]) -> None:
+        """Put values into the controls (a preset, a restored run). Call from a button's on_click."""
+        for name, value in values.items():
+            if name in self.table.names:
+                self.values[name] = value
+                st.session_state[self.key(name)] = value
+
+    def write_url(self) -> None:
+        """Mirror the values that differ from the defaults in the URL's query parameters."""
+        wanted = self.table.to_params(self.values)
+        for name in self.table.names:
+            if name in wanted and st.query_params.get(name) != wanted[name]:
+                st.query_params[name] = wanted[name]
+            elif name not in wanted and name in st.query_params:
+                del st.query_params[name]
+
+    def run_settings(self) -> dict[str, Any]:
+        """The values a run records."""
+        return {name: self.values[name] for name in self.table.run_names()}
+
+
+def lesson(slug: str, table: Table, prefix: str) -> Controls:
+    """The controls of a lesson page; also puts the sidebar's settings back in the URL after a page switch."""
+    controls = Controls(slug, table, prefix)
+    shared().write_url()
+    controls.notices()
+    return controls
+
+
+def shared() -> Controls:
+    """The sidebar's settings (device, seed); their widget keys are their names."""
+    return Controls("shared", SHARED, "")
