@@ -8,13 +8,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import history
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
+from controls import Controls
 
 import ui
 from core import charts, fashion_mnist, predictions
+from core.classifier import Classifier
 from core.curves import Curves
 from core.fashion_mnist import CLASSES, FashionMNIST
 from core.training import new_history, predict, train_epochs
@@ -26,6 +29,8 @@ class LiveRun:
     models: dict[str, object]  # version -> model, trained in place
     histories: dict[str, Curves]
     status: str = "running"  # running, finished, stopped, failed
+    started: float = field(default_factory=time.perf_counter)
+    number: int | None = None  # its number in the lesson's history, once it has ended
     test_probs: dict[str, torch.Tensor] = field(default_factory=dict)  # computed once a run is over, then reused
 
 
@@ -47,8 +52,13 @@ def data(device: torch.device) -> FashionMNIST:
     return found
 
 
-def train_controls(key: str, settings: dict, build: Callable[[str], object], dataset: FashionMNIST) -> LiveRun | None:
-    """Train and Stop buttons; trains live when Train is pressed; returns this session's latest run, if any."""
+def train_controls(controls: Controls, settings: dict, build: Callable[[str], Classifier],
+                   dataset: FashionMNIST) -> LiveRun | None:
+    """Train and Stop buttons; trains live when Train is pressed; returns this session's latest run, if any.
+
+    Every run that ends (finished, stopped, diverged or failed) is kept in the lesson's history.
+    """
+    key = controls.prefix
     left, right, _ = st.columns([1, 1, 4])
     start = left.button("Train", type="primary", key=f"{key}_train", icon=":material/play_arrow:")
     right.button("Stop", key=f"{key}_stop", icon=":material/stop:",
@@ -56,6 +66,7 @@ def train_controls(key: str, settings: dict, build: Callable[[str], object], dat
     run: LiveRun | None = st.session_state.get(f"{key}_run")
     if run is not None and run.status == "running" and not start:
         run.status = "stopped"  # the script was interrupted mid-training: by Stop, or by another control
+        _keep(controls, run)
     if start:
         run = LiveRun(settings, {}, {})
         st.session_state[f"{key}_run"] = run
@@ -65,14 +76,29 @@ def train_controls(key: str, settings: dict, build: Callable[[str], object], dat
             run.histories = {v: new_history(num_batches) for v in run.models}
             _train(run, dataset)
             run.status = "finished"
+            _keep(controls, run)
         except torch.OutOfMemoryError:
             run.status = "failed"
+            _keep(controls, run, "the device ran out of memory")
             st.error(f"The device ran out of memory ({dataset.train_images.device}). "
                      "Try a smaller batch size or fewer hidden units.")
         except ValueError as err:
             run.status = "failed"
+            _keep(controls, run, str(err))
             st.error(f"Cannot train with these settings: {err}")
     return run
+
+
+def _keep(controls: Controls, run: LiveRun, failure: str = "") -> None:
+    """Put an ended run into the lesson's history (its curves and settings; the models stay with the latest)."""
+    curves = {v: h for v, h in run.histories.items() if h.losses} or {"none": Curves({"loss": []})}
+    status = {}
+    if run.status == "failed":
+        status = dict(status="failed", message=failure)
+    elif run.status == "stopped" and not any(h.diverged_at is not None for h in curves.values()):
+        status = dict(status="stopped")
+    run.number = history.record(controls.scope, controls, curves, time.perf_counter() - run.started,
+                                distinct=False, settings=run.settings, **status).number
 
 
 def _train(run: LiveRun, dataset: FashionMNIST) -> None:
@@ -104,12 +130,22 @@ def _train(run: LiveRun, dataset: FashionMNIST) -> None:
     chart.empty()
 
 
-def show_results(key: str, run: LiveRun, dataset: FashionMNIST, weights: Callable[[object], tuple]) -> None:
+def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
+                 weights: Callable[[Classifier], tuple]) -> None:
     """Curves, per-epoch numbers, gallery with a confusion-matrix drill-down, and weight images of a run."""
     s = run.settings
+    diverged = [h.divergence() for h in run.histories.values() if h.diverged_at is not None]
     status = {"finished": "Finished", "stopped": "Stopped early (everything learned so far is kept)",
               "running": "Running", "failed": "Failed"}[run.status]
-    st.markdown(f"**{status}.** Settings: " + ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions"))
+    if diverged and run.status != "failed":
+        status = diverged[0][:1].upper() + diverged[0][1:]  # one status: never "Finished" beside "diverged"
+    name = f"Run {run.number}: " if run.number else ""
+    st.markdown(f"**{name}{status}.** Settings: " + ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions"))
+    if current != s:
+        changed = [k for k in s if current.get(k) != s[k]]
+        st.info(f"Showing run {run.number}, trained with " + ", ".join(f"{k} = {s[k]}" for k in changed)
+                + "; the controls have changed since: press **Train** to see their result.",
+                icon=":material/sync_problem:")
     for version, h in run.histories.items():
         ui.report_divergence(version, h)
     if not any(h.num_epochs for h in run.histories.values()):

@@ -52,7 +52,8 @@ def error_bars_figure(errors: Mapping[str, float], tolerance: float, title: str)
 
 
 def history_figure(histories: dict[str, Curves]) -> go.Figure:
-    """Training loss per epoch (left) and train/test accuracy per epoch (right), one colour per version."""
+    """Training loss (left: each epoch's mean as a marker at its end, and per batch, smoothed) and train/test
+    accuracy per epoch (right), one colour per version; a second version is dashed so coinciding curves show."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "accuracy"))
     colors = px.colors.qualitative.Plotly
     for i, (name, h) in enumerate(histories.items()):
@@ -64,6 +65,12 @@ def history_figure(histories: dict[str, Curves]) -> go.Figure:
                                  mode="lines+markers", line=dict(color=color, dash="dot")), row=1, col=2)
         fig.add_trace(go.Scatter(x=epochs, y=h.epoch_values["test acc"], name=f"{name}: test acc",
                                  mode="lines+markers", line_color=color), row=1, col=2)
+    for i, (name, h) in enumerate(histories.items()):  # after the per-epoch traces, which keep their order
+        x, _ = x_of(h, len(h.losses))
+        fig.add_trace(go.Scatter(x=x, y=smooth(h.losses, max(5, (h.steps_per_epoch or 50) // 10)),
+                                 name=f"{name}: loss per batch (smoothed)", mode="lines",
+                                 line=dict(color=colors[i % len(colors)], width=1, dash=("solid", "dash")[i % 2])),
+                      row=1, col=1)
     fig.update_xaxes(title_text="epoch", dtick=1)
     fig.update_layout(**{**LAYOUT, "height": 360})
     return fig
@@ -81,4 +88,37 @@ def weight_images_figure(W: torch.Tensor, titles: list[str], columns: int = 5) -
     fig.update_yaxes(showticklabels=False)
     rows = -(-len(images) // columns)
     fig.update_layout(margin=dict(l=10, r=10, t=30, b=10), height=150 * rows + 40, coloraxis_showscale=False)
+    return fig
+
+
+def smooth(values: Sequence[float], span: int) -> list[float]:
+    """Exponential moving average over about `span` points, corrected for its start (as TensorBoard draws)."""
+    alpha, average, out = 2 / (span + 1), 0.0, []
+    for i, v in enumerate(values, start=1):
+        average = (1 - alpha) * average + alpha * v
+        out.append(average / (1 - (1 - alpha) ** i))
+    return out
+
+
+def x_of(c: Curves, n: int) -> tuple[list[float], str]:
+    """The x values of n points of a curve, and the axis title: epochs (fractional) for per-batch curves."""
+    if c.step == "batch" and c.steps_per_epoch:
+        return [(i + 1) / c.steps_per_epoch for i in range(n)], "epoch"
+    return list(range(n)), c.step
+
+
+def overlay_figure(traces: Mapping[str, Curves], series: str = "loss", title: str = "Runs compared") -> go.Figure:
+    """One line per named run curve (per-batch curves smoothed), on a log axis for losses."""
+    fig = go.Figure()
+    x_title = "step"
+    for i, (name, c) in enumerate(traces.items()):
+        values = c.values.get(series, [])
+        if c.step == "batch":
+            values = smooth(values, max(5, (c.steps_per_epoch or 50) // 10))
+        x, x_title = x_of(c, len(values))
+        fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name=name,
+                                 line=dict(dash=("solid", "dash", "dot", "dashdot")[i % 4])))
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=series, **LAYOUT)
+    if series == "loss":
+        fig.update_yaxes(type="log", exponentformat="power")
     return fig

@@ -110,6 +110,6 @@ def test_optim_page_race_paths_and_six_points():
     sgd = ol.race({"SGD": 1e-5})["SGD"]
     assert chart_traces(at, "op_race")[0]["y"] == pytest.approx(sgd.losses, rel=1e-6)
     at.selectbox(key="op_surface").set_value("Rosenbrock").run()
-    assert "Rosenbrock" in at.get("plotly_chart")[1].proto.spec
+    assert "Rosenbrock" in next(c.proto.spec for c in at.get("plotly_chart") if c.proto.id.endswith("op_paths"))
     at.multiselect(key="op_optimizers").set_value([]).run()
     assert not at.exception and any("at least one optimizer" in w.value for w in at.warning)

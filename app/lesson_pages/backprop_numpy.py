@@ -1,7 +1,9 @@
 """Lesson 1: a two-layer network trained by hand-written backprop in NumPy, with a live gradient check."""
 
 import math
+import time
 
+import history
 import streamlit as st
 import torch
 
@@ -34,7 +36,9 @@ on_iteration = None
 if N * D_in * H * num_iters > BIG_RUN:
     bar = st.progress(0.0, text="Training…")
     on_iteration = lambda t: bar.progress((t + 1) / num_iters, text=f"Training… iteration {t + 1} of {num_iters}")  # noqa: E731
+started = time.perf_counter()
 result = run_training(N, D_in, H, D_out, lr, num_iters, seed, _on_iteration=on_iteration)
+history.record("backprop_numpy", settings, {"training": result}, time.perf_counter() - started)
 if on_iteration is not None:
     bar.empty()
 
@@ -53,6 +57,7 @@ with left:
             m[2].metric("orders of magnitude", f"{math.log10(result.losses[0] / result.losses[-1]):.1f}")
 with right:
     ui.show_source(bp.train, bp.forward, bp.backward)
+history.show("backprop_numpy", settings)
 
 st.subheader("Every array, and its shape")
 st.table(

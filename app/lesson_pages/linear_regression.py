@@ -1,5 +1,8 @@
 """Lesson 5: linear regression on synthetic data, from scratch and concise, side by side."""
 
+import time
+
+import history
 import streamlit as st
 
 import ui
@@ -14,8 +17,10 @@ w1, w2, b, noise, n, batch_size, lr, num_epochs = (
 seed = ui.seed()
 
 X, y = lr_core.make_data([w1, w2], b, noise, n, seed)
+started = time.perf_counter()
 fits = {"from scratch": lr_core.train_scratch(X, y, lr, batch_size, num_epochs, seed),
         "concise": lr_core.train_concise(X, y, lr, batch_size, num_epochs, seed)}
+history.record("linear_regression", settings, fits, time.perf_counter() - started)
 for name, fit in fits.items():
     ui.report_divergence(name, fit)
 
@@ -33,6 +38,8 @@ with left:
 with right:
     st.plotly_chart(charts.loss_figure({k: f.losses for k, f in fits.items()}, title="Mean squared error, whole data",
                                        x_title="epoch"), key="lr_loss")
+
+history.show("linear_regression", settings)
 
 st.header("The two versions")
 st.markdown(text["The two versions"])

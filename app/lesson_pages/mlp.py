@@ -1,5 +1,6 @@
 """Lesson 7: a multilayer perceptron on FashionMNIST, from scratch and concise, trained live on the device."""
 
+import history
 import streamlit as st
 
 import live_training as live
@@ -33,7 +34,8 @@ if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
 run = live.train_controls(
-    "mlp", run_settings, lambda v: mlp.mlp(v, num_hiddens, activation, run_settings["seed"], device), dataset)
+    settings, run_settings, lambda v: mlp.mlp(v, num_hiddens, activation, run_settings["seed"], device), dataset)
 if run is not None:
-    live.show_results("mlp", run, dataset, lambda model: (
+    live.show_results("mlp", run, run_settings, dataset, lambda model: (
         "What the first 20 hidden units respond to", model.input_weights()[:, :20], [f"unit {i}" for i in range(20)]))
+history.show("mlp", settings)

@@ -1,5 +1,6 @@
 """Lesson 6: softmax regression on FashionMNIST, from scratch and concise, trained live."""
 
+import history
 import streamlit as st
 
 import live_training as live
@@ -38,9 +39,10 @@ with right:
 if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
-run = live.train_controls("sm", run_settings, lambda v: sr.softmax_regression(v, run_settings["seed"], device),
+run = live.train_controls(settings, run_settings, lambda v: sr.softmax_regression(v, run_settings["seed"], device),
                           dataset)
 if run is not None:
-    live.show_results("sm", run, dataset, lambda model: (
+    live.show_results("sm", run, run_settings, dataset, lambda model: (
         "What each class's weights look for (red: pixel votes for the class, blue: against)",
         model.input_weights(), CLASSES))
+history.show("softmax_regression", settings)

@@ -1,5 +1,8 @@
 """Lesson 2: the same network four ways, from NumPy by hand to autograd with a custom Function."""
 
+import time
+
+import history
 import streamlit as st
 
 import ui
@@ -27,7 +30,9 @@ def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> C
 if not chosen:
     st.warning("Choose at least one implementation to run.")
     st.stop()
+started = time.perf_counter()
 runs = ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device)))
+history.record("tensors_autograd", settings, runs, time.perf_counter() - started)
 for name, run in runs.items():
     ui.report_divergence(name, run)
 
@@ -44,6 +49,7 @@ with left:
                        "largest gap": f"{gaps[t]:.1e}"} for t in shown_steps], hide_index=True)
 with right:
     ui.show_source(*(ladder.STAGES[name] for name in chosen))
+history.show("tensors_autograd", settings)
 
 # ---- translation table and diffs ----------------------------------------------------------------------------
 st.header("From NumPy to PyTorch")

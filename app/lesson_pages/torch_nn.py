@@ -1,5 +1,8 @@
 """Lesson 3: the network with torch.nn, two ways, and why initialisation decides whether lr = 1e-6 learns."""
 
+import time
+
+import history
 import streamlit as st
 
 import ui
@@ -27,7 +30,9 @@ def run(kind: str, init: bool = normal_init) -> Curves:
     return train(kind, H, lr, num_iters, seed, init, str(device))
 
 
+started = time.perf_counter()
 runs = ui.run_each(["Sequential", "TwoLayerNet"], run)
+history.record("torch_nn", settings, runs, time.perf_counter() - started)
 for name, result in runs.items():
     ui.report_divergence(name, result)
 
@@ -45,6 +50,7 @@ with left:
     m[2].metric("largest gap", f"{gap:.1e}", help="Largest difference between the two loss curves, step by step")
 with right:
     ui.show_source(nl.make_sequential, nl.TwoLayerNet, nl.train_manual, nl.build)
+history.show("torch_nn", settings)
 
 # ---- initialisation --------------------------------------------------------------------------------------------
 st.header("Why initialisation matters")

@@ -1,5 +1,8 @@
 """Lesson 4: torch.optim. An optimizer race, the loop behind step(), paths on 2-D surfaces, six points."""
 
+import time
+
+import history
 import streamlit as st
 
 import ui
@@ -36,7 +39,9 @@ def race_one(name: str, lr: float, num_iters: int, seed: int, device: str) -> Cu
 if not chosen:
     st.warning("Choose at least one optimizer for the race.")
 else:
+    started = time.perf_counter()
     runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], num_iters, seed, str(device)))
+    history.record("torch_optim", settings, runs, time.perf_counter() - started)
     for name, run in runs.items():
         ui.report_divergence(name, run)
     left, right = st.columns([5, 6])
@@ -48,6 +53,7 @@ else:
                       for n, r in runs.items()], hide_index=True)
     with right:
         ui.show_source(ol.race, ol.train_with)
+history.show("torch_optim", settings)
 
 # ---- step() is the loop ------------------------------------------------------------------------------------------
 st.header("optimizer.step() is the loop we wrote")

@@ -1,0 +1,159 @@
+"""The runs a learner kept on one lesson: a table, one chart to compare up to six, restore, pin, delete, export."""
+
+import pandas as pd
+import streamlit as st
+from controls import Controls, shared
+
+from core import charts, runs
+from core.curves import Curves
+from core.settings import SHARED
+
+MAX_SHOWN = 6
+
+
+def of(slug: str) -> runs.RunHistory:
+    """This session's history of one lesson."""
+    return st.session_state.setdefault("histories", {}).setdefault(slug, runs.RunHistory(slug))
+
+
+def run_settings(controls: Controls) -> dict:
+    """What a run records: the lesson's run settings, the seed and the device."""
+    shared = st.session_state["settings"]["shared"]
+    return controls.run_settings() | {name: shared[name] for name in SHARED.names}
+
+
+def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: float = 0.0,
+           distinct: bool = True, settings: dict | None = None, **status) -> runs.Run:
+    """Keep a run with the controls' settings (or those it was started with); lessons without a Train button keep
+    one per distinct setting (`distinct`)."""
+    history = of(slug)
+    known = len(history.runs)
+    if settings is None:
+        settings = run_settings(controls)
+    else:
+        settings = {k: settings[k] for k in [*controls.table.run_names(), *SHARED.names] if k in settings}
+    run = history.add(settings, curves, seconds=seconds, distinct=distinct, **status)
+    if len(history.runs) > known:  # a new run joins the chart
+        shown = _shown(slug)
+        shown.append(run.number)
+        while len(shown) > MAX_SHOWN:
+            shown.remove(next((n for n in shown if not history.get(n).pinned), shown[0]))
+    return run
+
+
+def _shown(slug: str) -> list[int]:
+    """The runs on the comparison chart (kept outside the widget, so new runs can join it)."""
+    history = of(slug)
+    shown = st.session_state.setdefault("shown_runs", {}).setdefault(slug, [])
+    shown[:] = [n for n in shown if history.get(n) is not None]
+    return shown
+
+
+def label(run: runs.Run, differing: list[str], controls: Controls) -> str:
+    """'run 3 · lr = 1e-04': the run's number and what differs between the kept runs."""
+    table = controls.table
+    own = [n for n in differing if n in table.names]
+    parts = [table.describe(run.settings, own)] + [f"{n} = {run.settings.get(n)}" for n in differing
+                                                    if n in SHARED.names]
+    return f"run {run.number}" + "".join(f" · {p}" for p in parts if p)
+
+
+def show(slug: str, controls: Controls) -> None:
+    """The 'Your runs' section."""
+    history, key = of(slug), f"{controls.prefix}_runs"
+    st.subheader("Your runs")
+    if not history.runs:
+        st.caption("Runs appear here as you train; import a file of runs below.")
+        _import(slug, controls, key)
+        return
+    differing = controls.table.differing([r.settings for r in history.runs] + [controls.values])
+    differing += [n for n in SHARED.names if len({repr(r.settings.get(n)) for r in history.runs}) > 1]
+    names = {r.number: label(r, differing, controls) for r in history.runs}
+    st.caption(f"{len(history.runs)} kept this session. Settings that differ between runs are highlighted; "
+               "pick up to six to compare on one chart.")
+    _table(history, differing, controls, key)
+
+    shown = _shown(slug)
+    st.session_state[f"{key}_compare"] = list(shown)
+    picked = st.multiselect("Compare on one chart", list(names), format_func=names.get, key=f"{key}_compare",
+                            max_selections=MAX_SHOWN, on_change=_picked, args=(slug, f"{key}_compare"))
+    if picked:
+        traces = {}
+        for number in picked:
+            run = history.get(number)
+            for curve, c in run.curves.items():
+                traces[names[number] + (f" · {curve}" if len(run.curves) > 1 else "")] = c
+        st.plotly_chart(charts.overlay_figure(traces, title="Your runs, loss"), key=f"{key}_overlay")
+
+    cols = st.columns([2, 1, 1, 1, 1])
+    number = cols[0].selectbox("Run", list(names), index=len(names) - 1, format_func=names.get, key=f"{key}_pick")
+    run = history.get(number)
+    cols[1].button("Unpin" if run.pinned else "Pin", key=f"{key}_pin", on_click=_pin, args=(run,),
+                   help="Pinned runs stay on the chart and are never dropped to make room.")
+    cols[2].button("Restore settings", key=f"{key}_restore", on_click=_restore, args=(controls, run),
+                   help="Put this run's settings back into the controls (and the sidebar's seed and device).")
+    cols[3].button("Delete", key=f"{key}_delete", on_click=history.delete, args=(number,))
+    cols[4].download_button("This run (JSON)", runs.to_json([run]), f"{slug}-run-{number}.json", "application/json",
+                            key=f"{key}_one_json", on_click="ignore")
+    cols = st.columns(3)
+    cols[0].download_button("All runs (JSON)", runs.to_json(history.runs), f"{slug}-runs.json", "application/json",
+                            key=f"{key}_json", on_click="ignore")
+    cols[1].download_button("All curves (CSV)", runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
+                            key=f"{key}_csv", on_click="ignore")
+    _import(slug, controls, key)
+
+
+def _table(history: runs.RunHistory, differing: list[str], controls: Controls, key: str) -> None:
+    rows = []
+    for r in history.runs:
+        row = {"run": r.number, "status": r.status_text(), "pinned": "📌" if r.pinned else ""}
+        row |= {n: controls.table[n].show(r.settings[n]) if n in controls.table.names else str(r.settings.get(n))
+                for n in [*controls.table.run_names(), *SHARED.names] if n in r.settings}
+        row |= {k: float(f"{v:.4g}") for k, v in r.metrics().items()}
+        row["seconds"] = round(r.seconds, 2)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+
+    def highlight(column: pd.Series) -> list[str]:
+        return ["background-color: rgba(255, 200, 0, 0.35)" if column.name in differing else ""] * len(column)
+
+    st.dataframe(frame.style.apply(highlight).format(precision=4), hide_index=True, key=f"{key}_table",
+                 height=min(300, 38 + 35 * len(rows)))
+
+
+def _picked(slug: str, widget: str) -> None:
+    shown = _shown(slug)
+    shown[:] = list(st.session_state[widget])
+
+
+def _pin(run: runs.Run) -> None:
+    run.pinned = not run.pinned
+
+
+def _restore(controls: Controls, run: runs.Run) -> None:
+    controls.set(run.settings)
+    shared().set({k: v for k, v in run.settings.items() if k in SHARED.names})
+
+
+def _import(slug: str, controls: Controls, key: str) -> None:
+    upload = st.file_uploader("Import runs (a JSON file exported here)", type=["json"], key=f"{key}_upload",
+                              max_upload_size=20)
+    if upload is None:
+        return
+    token = (upload.name, upload.size, getattr(upload, "file_id", ""))
+    if st.session_state.get(f"{key}_imported") == token:  # each upload is imported once, not on every rerun
+        return
+    st.session_state[f"{key}_imported"] = token
+    try:
+        found, notices = runs.from_json(upload.getvalue(), slug, controls.table)
+    except runs.ImportRefused as err:
+        st.error(f"Nothing was imported: {err}.")
+        return
+    added = of(slug).import_runs(found)
+    _shown(slug).extend(r.number for r in added[-MAX_SHOWN:])
+    del _shown(slug)[:-MAX_SHOWN]
+    st.success(f"Imported {len(added)} run(s) as " + ", ".join(f"run {r.number}" for r in added) + "."
+               if added else "The file holds no runs of this lesson.")
+    for notice in notices:
+        st.warning(notice)
+

@@ -1,0 +1,227 @@
+"""A lesson's history of runs: kept, pinned, compared, exported to JSON and CSV, and imported back.
+
+A run is its settings, its curves (one Curves per version, implementation or optimizer), one status and a few
+final numbers. Importing checks every field of the file; a file that is not a valid export changes nothing.
+"""
+
+import csv
+import io
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from core.curves import Curves
+from core.settings import SHARED, Table
+
+FORMAT, VERSION, APP_VERSION = "nn-ground-up runs", 1, "0.2.0"
+MAX_RUNS = 40  # unpinned runs kept per lesson; the oldest goes first
+MAX_FILE_BYTES = 20_000_000
+MAX_POINTS = 2_000_000  # numbers in one imported file
+STATUSES = ("finished", "stopped", "diverged", "failed")
+STEPS = ("iteration", "step", "epoch", "batch")
+
+
+@dataclass
+class Run:
+    number: int  # 1, 2, 3 ... within its lesson's history
+    lesson: str
+    settings: dict[str, Any]  # the lesson's run settings, the seed and the device
+    curves: dict[str, Curves]
+    status: str = "finished"  # one of STATUSES
+    message: str = ""  # where it diverged, or why it failed
+    seconds: float = 0.0  # wall time
+    pinned: bool = False
+    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
+
+    def status_text(self) -> str:
+        """Finished, Stopped, Failed, or 'Diverged at epoch 1, batch 14' (with the curve's name if several)."""
+        if self.status == "diverged":
+            return self.message[:1].upper() + self.message[1:]
+        return self.status.capitalize()
+
+    def metrics(self) -> dict[str, float]:
+        """The last value of each curve's loss, and per-epoch values where there are any (test accuracy)."""
+        found = {}
+        for name, c in self.curves.items():
+            label = f" ({name})" if len(self.curves) > 1 else ""
+            if c.losses:
+                found[f"final loss{label}"] = c.losses[-1]
+            if c.epoch_values.get("test acc"):
+                found[f"test acc{label}"] = c.epoch_values["test acc"][-1]
+        return found
+
+
+def status_of(curves: dict[str, Curves]) -> tuple[str, str]:
+    """'diverged' and where, if any curve diverged; else 'finished'."""
+    for name, c in curves.items():
+        if c.diverged_at is not None:
+            return "diverged", (f"{name} " if len(curves) > 1 else "") + c.divergence()
+    return "finished", ""
+
+
+class RunHistory:
+    """One lesson's runs in one session, oldest first."""
+
+    def __init__(self, lesson: str):
+        self.lesson = lesson
+        self.runs: list[Run] = []
+        self.next_number = 1
+
+    def add(self, settings: dict[str, Any], curves: dict[str, Curves], status: str | None = None,
+            message: str = "", seconds: float = 0.0, distinct: bool = False) -> Run:
+        """Keep a new run (never replacing one), or with `distinct` return the kept run with equal settings."""
+        if distinct:
+            for run in self.runs:
+                if run.settings == settings:
+                    return run
+        if status is None:
+            status, message = status_of(curves)
+        run = Run(self.next_number, self.lesson, dict(settings), curves, status, message, seconds)
+        self.next_number += 1
+        self.runs.append(run)
+        unpinned = [r for r in self.runs if not r.pinned]
+        for old in unpinned[:max(0, len(unpinned) - MAX_RUNS)]:
+            self.runs.remove(old)
+        return run
+
+    def get(self, number: int) -> Run | None:
+        return next((r for r in self.runs if r.number == number), None)
+
+    def delete(self, number: int) -> None:
+        self.runs = [r for r in self.runs if r.number != number]
+
+    def import_runs(self, runs: list[Run]) -> list[Run]:
+        """Add imported runs under new numbers, keeping them as they were otherwise."""
+        added = []
+        for run in runs:
+            run.number, self.next_number = self.next_number, self.next_number + 1
+            self.runs.append(run)
+            added.append(run)
+        return added
+
+
+# ---- export ---------------------------------------------------------------------------------------------
+
+def curves_to_dict(c: Curves) -> dict[str, Any]:
+    return {"step": c.step, "values": c.values, "diverged_at": c.diverged_at, "steps_per_epoch": c.steps_per_epoch,
+            "epoch_values": c.epoch_values}
+
+
+def to_json(runs: list[Run]) -> str:
+    """The runs as a JSON document: settings, curves, status, metrics, and the versions that produced them."""
+    return json.dumps({
+        "format": FORMAT, "version": VERSION, "app_version": APP_VERSION, "torch_version": torch.__version__,
+        "runs": [{"lesson": r.lesson, "number": r.number, "settings": r.settings, "status": r.status,
+                  "message": r.message, "seconds": r.seconds, "pinned": r.pinned, "created": r.created,
+                  "metrics": r.metrics(), "curves": {k: curves_to_dict(c) for k, c in r.curves.items()}}
+                 for r in runs]}, indent=1)
+
+
+def to_csv(runs: list[Run]) -> str:
+    """One row per point: run, curve, series, step, value (per-epoch values have step 'epoch N')."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["run", "curve", "series", "step", "value"])
+    for r in runs:
+        for name, c in r.curves.items():
+            for series, values in c.values.items():
+                writer.writerows([r.number, name, series, i, v] for i, v in enumerate(values))
+            for series, values in c.epoch_values.items():
+                writer.writerows([r.number, name, series, f"epoch {i + 1}", v] for i, v in enumerate(values))
+    return out.getvalue()
+
+
+# ---- import ---------------------------------------------------------------------------------------------
+
+class ImportRefused(ValueError):
+    """The file is not a valid export; the message says what is wrong. Nothing was imported."""
+
+
+def _expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise ImportRefused(message)
+
+
+def _numbers(values: Any, where: str, budget: list[int]) -> list[float]:
+    _expect(isinstance(values, list), f"{where} is not a list of numbers")
+    budget[0] -= len(values)
+    _expect(budget[0] >= 0, f"the file holds more than {MAX_POINTS:,} numbers")
+    for v in values:
+        _expect(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+                f"{where} holds something that is not a finite number")
+    return [float(v) for v in values]
+
+
+def _series(raw: Any, where: str, budget: list[int]) -> dict[str, list[float]]:
+    _expect(isinstance(raw, dict) and len(raw) <= 20, f"{where} is not a table of curves")
+    for name in raw:
+        _expect(isinstance(name, str) and 0 < len(name) <= 60, f"{where} has a curve with a bad name")
+    return {name: _numbers(v, f"{where} › {name[:60]}", budget) for name, v in raw.items()}
+
+
+def _curves(raw: Any, where: str, budget: list[int]) -> Curves:
+    _expect(isinstance(raw, dict), f"{where} is not a curve")
+    values = _series(raw.get("values"), where, budget)
+    _expect("loss" in values, f"{where} has no loss curve")
+    step = raw.get("step")
+    _expect(step in STEPS, f"{where}: unknown step {str(step)[:20]!r}")
+    diverged_at, per_epoch = raw.get("diverged_at"), raw.get("steps_per_epoch")
+    for name, v in (("diverged_at", diverged_at), ("steps_per_epoch", per_epoch)):
+        _expect(v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**9),
+                f"{where}: {name} is not a step number")
+    return Curves(values, diverged_at, step, per_epoch or None,
+                  _series(raw.get("epoch_values", {}), where, budget))
+
+
+def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], list[str]]:
+    """Read an export: the runs of `lesson` it holds, and notices about what was left out or changed.
+
+    Raise ImportRefused with a message when the file is not a valid export; then nothing is imported.
+    """
+    _expect(len(data) <= MAX_FILE_BYTES, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+
+    def no_constants(name: str):
+        raise ImportRefused(f"the file holds {name}, which is not a number JSON allows")
+
+    try:
+        doc = json.loads(data, parse_constant=no_constants)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ImportRefused(f"the file is not valid JSON ({str(err)[:80]})") from None
+    except RecursionError:
+        raise ImportRefused("the file is nested too deeply") from None
+    _expect(isinstance(doc, dict) and doc.get("format") == FORMAT, "this is not a runs file exported by the explorer")
+    _expect(doc.get("version") == VERSION, f"this runs file has version {str(doc.get('version'))[:10]}; "
+                                           f"this explorer reads version {VERSION}")
+    raw_runs = doc.get("runs")
+    _expect(isinstance(raw_runs, list) and len(raw_runs) <= 200, "the file's 'runs' is not a list of at most 200")
+    runs, notices, budget = [], [], [MAX_POINTS]
+    for i, raw in enumerate(raw_runs, start=1):
+        where = f"run {i} in the file"
+        _expect(isinstance(raw, dict), f"{where} is not a run")
+        if raw.get("lesson") != lesson:
+            notices.append(f"{where} belongs to another lesson ({str(raw.get('lesson'))[:30]}): left out")
+            continue
+        settings = raw.get("settings")
+        _expect(isinstance(settings, dict), f"{where} has no settings")
+        own = {k: v for k, v in settings.items() if k not in SHARED.names}
+        values, problems = table.from_values(own)
+        shared, shared_problems = SHARED.from_values({k: v for k, v in settings.items() if k in SHARED.names})
+        for problem in problems + shared_problems:
+            notices.append(f"{where}: {problem}")
+        kept = {k: values[k] for k in table.run_names()} | shared
+        curves = raw.get("curves")
+        _expect(isinstance(curves, dict) and 0 < len(curves) <= 20, f"{where} has no curves")
+        status = raw.get("status")
+        _expect(status in STATUSES, f"{where}: unknown status {str(status)[:20]!r}")
+        seconds = raw.get("seconds", 0.0)
+        _expect(isinstance(seconds, (int, float)) and math.isfinite(seconds), f"{where}: seconds is not a number")
+        message = raw.get("message", "")
+        _expect(isinstance(message, str) and len(message) <= 300, f"{where}: the message is not a short text")
+        runs.append(Run(0, lesson, kept, {str(k)[:60]: _curves(c, f"{where} › {str(k)[:60]}", budget)
+                                           for k, c in curves.items()},
+                        status, message, float(seconds), bool(raw.get("pinned", False))))
+    return runs, notices
