@@ -56,8 +56,20 @@ def prose(slug: str) -> dict[str, str]:
     return sections
 
 
-def show_source(*functions: Callable, height: int = 480) -> None:
-    """Show the exact source of the functions that produced the result beside it, one tab per function."""
+def call_text(function: Callable, *args: object, **kwargs: object) -> str:
+    """'train(N=64, lr=0.0001)': a call as it ran, with its real arguments (reprs, long ones shortened)."""
+    def show(value: object) -> str:
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
+    return f"{function.__name__}({', '.join(parts)})"
+
+
+def show_source(*functions: Callable, height: int = 480, calls: Sequence[str] = ()) -> None:
+    """Show the calls that ran with their real arguments, then the exact source of the functions, one tab each."""
+    if calls:
+        st.caption("The call that ran, with its arguments (the defaults in a signature below may differ):")
+        st.code("\n".join(calls), language="python", wrap_lines=True)
     modules = dict.fromkeys(f.__module__ for f in functions)  # in order, without repeats
     st.caption("The code that ran, from " + ", ".join(f"`{m}`" for m in modules) + ":")
     for tab, f in zip(st.tabs([f"{f.__name__}()" for f in functions]), functions):

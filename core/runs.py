@@ -9,7 +9,7 @@ import io
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -80,6 +80,7 @@ class RunHistory:
                     return run
         if status is None:
             status, message = status_of(curves)
+        curves = {k: replace(c, outputs={}) for k, c in curves.items()}  # weights stay out: a class shares memory
         run = Run(self.next_number, self.lesson, dict(settings), curves, status, message, seconds)
         self.next_number += 1
         self.runs.append(run)

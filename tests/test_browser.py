@@ -1,6 +1,7 @@
 """End to end in a real headless Chromium: what a learner clicks and what they see."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,84 @@ def test_stop_keeps_what_was_learned(mlp_page, tmp_path):
     expect(mlp_page.get_by_text("Stopped early")).to_be_visible(timeout=60_000)
     expect(mlp_page.get_by_text("Confusion matrix")).to_be_visible()
     screenshot(mlp_page, "mlp-stopped", tmp_path)
+
+
+# one number control per lesson: (its label, its query parameter, a value other than the default)
+CONTROL = {"backprop_numpy": ("H (hidden units)", "H", "40"), "tensors_autograd": ("iterations", "num_iters", "200"),
+           "torch_nn": ("iterations", "num_iters", "100"), "torch_optim": ("iterations", "num_iters", "100"),
+           "linear_regression": ("epochs", "num_epochs", "2"), "softmax_regression": ("epochs", "num_epochs", "2"),
+           "mlp": ("epochs", "num_epochs", "3")}
+
+
+def settled(page) -> None:
+    """Wait until the page has finished running (its training included)."""
+    page.wait_for_timeout(500)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=90_000)
+    expect(page.get_by_test_id("stCode").first).to_be_visible()
+
+
+def first_chart(page) -> list | None:
+    """The y values of the page's first chart, read from plotly in the page once drawn; None if it has none."""
+    read = ("() => { const c = document.querySelector('.js-plotly-plot');"
+            " return c && c.data ? c.data.map(t => Array.from(t.y || []).flat()) : null; }")
+    for _ in range(40):
+        values = page.evaluate(read)
+        if values is None or any(values):
+            return values
+        page.wait_for_timeout(250)  # plotly draws after Streamlit has delivered the figure
+    return values
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_settings_live_in_the_link_and_survive_leaving_the_page(browser, app_url, lesson, tmp_path):
+    if lesson.slug in ("softmax_regression", "mlp"):
+        real_data_or_skip()
+    label, param, value = CONTROL[lesson.slug]
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    page.goto(f"{app_url}/{lesson.slug}?seed=3")
+    settled(page)
+    control = page.get_by_label(label, exact=True)
+    control.fill(value)
+    control.press("Enter")
+    expect(page).to_have_url(re.compile(rf"[?&]{param}={value}\b"))  # the control changed the link
+    settled(page)
+    link, chart = page.url, first_chart(page)
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()  # a fresh browser
+    other.goto(link)
+    settled(other)
+    expect(other.get_by_label(label, exact=True)).to_have_value(value)
+    assert first_chart(other) == chart
+    other.context.close()
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Home").click()
+    expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=lesson.title).click()
+    settled(page)
+    expect(page.get_by_label(label, exact=True)).to_have_value(value)  # nothing reset
+    expect(page).to_have_url(re.compile(rf"[?&]{param}={value}\b"))
+    assert first_chart(page) == chart
+    page.close()
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_hostile_query_parameters_render_the_page_with_a_notice(page, app_url, lesson):
+    if lesson.slug in ("softmax_regression", "mlp"):
+        real_data_or_skip()
+    _, param, _ = CONTROL[lesson.slug]
+    page.goto(f"{app_url}/{lesson.slug}?{param}=99999999&nonsense=1&seed=abc&{param}x={'9' * 10_000}")
+    settled(page)
+    expect(page.get_by_text("could not be used as they were")).to_be_visible()
+    expect(page.get_by_text("is above the largest allowed").first).to_be_visible()
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_a_link_to_an_absent_device_says_so_and_lets_the_learner_pick_another(page, app_url):
+    page.goto(f"{app_url}/torch_nn?device=cuda:7")
+    expect(page.get_by_text("Device not available").first).to_be_visible()
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator(".js-plotly-plot").count() == 0  # nothing trained on a device it was not asked for
+    page.get_by_test_id("stSidebar").get_by_text("cuda:7 (not on this machine)").click()
+    page.get_by_role("option", name="cpu").click()
+    settled(page)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible()

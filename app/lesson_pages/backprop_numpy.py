@@ -56,7 +56,8 @@ with left:
         if result.losses[-1] > 0:
             m[2].metric("orders of magnitude", f"{math.log10(result.losses[0] / result.losses[-1]):.1f}")
 with right:
-    ui.show_source(bp.train, bp.forward, bp.backward)
+    ui.show_source(bp.train, bp.forward, bp.backward, calls=[ui.call_text(
+        bp.train, N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)])
 history.show("backprop_numpy", settings)
 
 st.subheader("Every array, and its shape")

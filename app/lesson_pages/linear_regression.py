@@ -46,7 +46,10 @@ st.markdown(text["The two versions"])
 left, right = st.columns(2)
 with left:
     st.markdown("**From scratch**")
-    ui.show_source(lr_core.train_scratch, lr_core.data_iter, lr_core.squared_loss, lr_core.sgd)
+    ui.show_source(lr_core.train_scratch, lr_core.data_iter, lr_core.squared_loss, lr_core.sgd, calls=[
+        ui.call_text(lr_core.make_data, [w1, w2], b, noise, n, seed) + "  # X, y",
+        ui.call_text(lr_core.train_scratch, "X", "y", lr, batch_size, num_epochs, seed).replace("'", "")])
 with right:
     st.markdown("**Concise**")
-    ui.show_source(lr_core.train_concise)
+    ui.show_source(lr_core.train_concise, calls=[
+        ui.call_text(lr_core.train_concise, "X", "y", lr, batch_size, num_epochs, seed).replace("'", "")])

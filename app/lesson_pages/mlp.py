@@ -28,7 +28,11 @@ with left:
 with right:
     ui.show_source(mlp.MLPScratch, mlp.ACTIVATIONS[activation][0],
                    mlp.ACTIVATIONS[activation][1], mlp.mlp, training.make_optimizer,
-                   training.SGDByHand, training.train_epochs, height=420)
+                   training.SGDByHand, training.train_epochs, height=420, calls=[
+                       "model = " + ui.call_text(mlp.mlp, versions[0] if versions else "scratch", num_hiddens,
+                                                 activation, ui.seed()),
+                       ui.call_text(training.train_epochs, "model", "data", optimizer, lr, batch_size, num_epochs,
+                                    ui.seed(), cosine).replace("'model', 'data'", "model, data")])
 
 if not versions:
     st.warning("Choose at least one version to train.")

@@ -34,7 +34,9 @@ with left:
 with right:
     st.markdown("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop")
     ui.show_source(classifier.Concise, sr.softmax_regression, training.make_optimizer,
-                   training.train_epochs, height=360)
+                   training.train_epochs, height=360, calls=[ui.call_text(
+                       training.train_epochs, "model", "data", "SGD", lr, batch_size, num_epochs, ui.seed()
+                   ).replace("'model', 'data'", "model, data")])
 
 if not versions:
     st.warning("Choose at least one version to train.")

@@ -48,7 +48,8 @@ with left:
         st.dataframe([{"step": t, **{name: f"{run.losses[t]:.6g}" for name, run in runs.items()},
                        "largest gap": f"{gaps[t]:.1e}"} for t in shown_steps], hide_index=True)
 with right:
-    ui.show_source(*(ladder.STAGES[name] for name in chosen))
+    ui.show_source(*(ladder.STAGES[name] for name in chosen), calls=[ui.call_text(
+        ladder.run_stage, name, lr=lr, num_iters=num_iters, seed=seed, device=str(device)) for name in chosen])
 history.show("tensors_autograd", settings)
 
 # ---- translation table and diffs ----------------------------------------------------------------------------

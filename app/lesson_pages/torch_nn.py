@@ -49,7 +49,9 @@ with left:
     m[1].metric("final loss", f"{seq[-1]:.2e}" if seq else "—")
     m[2].metric("largest gap", f"{gap:.1e}", help="Largest difference between the two loss curves, step by step")
 with right:
-    ui.show_source(nl.make_sequential, nl.TwoLayerNet, nl.train_manual, nl.build)
+    ui.show_source(nl.make_sequential, nl.TwoLayerNet, nl.train_manual, nl.build, calls=[ui.call_text(
+        nl.train, kind, H=H, lr=lr, num_iters=num_iters, seed=seed, normal_init=normal_init, device=str(device))
+        for kind in runs])
 history.show("torch_nn", settings)
 
 # ---- initialisation --------------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ else:
                        "final loss": f"{r.losses[-1]:.3g}" if r.losses else "—", "diverged at": r.diverged_at}
                       for n, r in runs.items()], hide_index=True)
     with right:
-        ui.show_source(ol.race, ol.train_with)
+        ui.show_source(ol.race, ol.train_with, calls=[ui.call_text(
+            ol.race, lrs, num_iters=num_iters, seed=seed, device=str(device))])
 history.show("torch_optim", settings)
 
 # ---- step() is the loop ------------------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""Settings tables: values from a link or a file are checked, clamped or ignored with a notice, never raising."""
+
+import pytest
+
+from core.settings import SHARED, Setting, Table, lr_setting
+from registry import LESSONS
+
+TABLE = Table((
+    Setting("N", "N (batch size)", 64, min=1, max=512),
+    Setting("noise", "noise", 0.01, "float", min=0.0, max=10.0),
+    lr_setting("lr", "learning rate", 1e-6),
+    Setting("broken", "broken", False, "bool"),
+    Setting("versions", "versions", ["scratch"], "multi", options=("scratch", "concise")),
+))
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_every_lesson_table_is_valid_and_round_trips_through_a_link(lesson):
+    table = lesson.settings()
+    assert table.names and len(set(table.names)) == len(table.names)
+    assert not set(table.names) & set(SHARED.names)
+    changed = {}
+    for s in table.settings:  # a value other than the default for each setting
+        if s.kind == "bool":
+            changed[s.name] = not s.default
+        elif s.kind in ("int", "float"):
+            changed[s.name] = type(s.default)(s.max)
+        elif s.kind == "choice":
+            changed[s.name] = next(o for o in s.options if o != s.default)
+        elif s.kind == "multi":
+            changed[s.name] = list(s.options[-1:])
+    params = table.to_params(changed)
+    assert set(params) == set(changed)
+    values, notices = table.from_params(params)
+    assert values == changed and notices == []
+    for preset in table.presets.values():
+        assert table.from_params(table.to_params(preset))[0] == table.defaults() | dict(preset)
+
+
+def test_hostile_values_are_clamped_or_ignored_with_a_notice():
+    values, notices = TABLE.from_params({"N": "99999", "noise": "nan", "lr": "0.00013", "broken": "maybe",
+                                         "versions": "concise,evil", "foo": "1", "x" * 500: "y"})
+    assert values == {"N": 512, "noise": 0.01, "lr": 1e-4, "broken": False, "versions": ["concise"]}
+    text = "\n".join(notices)
+    assert "above the largest allowed, 512" in text and "nearest, 1e-04" in text
+    assert "“foo” is not a setting" in text and "not on or off" in text and "dropped “evil”" in text
+    assert len(notices) == 7 and max(map(len, notices)) < 200  # a 500-character key is shortened
+
+
+def test_a_very_long_value_is_ignored_and_markup_is_neutralised():
+    values, notices = TABLE.from_params({"N": "1" * 10_000, "versions": "`<script>`*"})
+    assert values["N"] == 64 and "10,000 characters" in notices[0]
+    assert "<script>" not in notices[1] and "`" not in notices[1]
+
+
+def test_only_changed_values_go_into_a_link_and_differences_are_found():
+    assert TABLE.to_params(TABLE.defaults()) == {}
+    assert TABLE.to_params(TABLE.defaults() | {"lr": 1e-4}) == {"lr": "0.0001"}
+    runs = [TABLE.defaults(), TABLE.defaults() | {"lr": 1e-4}, TABLE.defaults() | {"lr": 1e-4}]
+    assert TABLE.differing(runs) == ["lr"]
+    assert TABLE.describe(runs[1], ["lr", "N"]) == "lr = 1e-04, N = 64"
+
+
+def test_a_bad_table_or_preset_is_refused_when_declared():
+    with pytest.raises(ValueError, match="not a valid value"):
+        Table((Setting("N", "N", 1000, min=1, max=512),))
+    with pytest.raises(ValueError, match="not a setting"):
+        Table(TABLE.settings, presets={"p": {"M": 3}})
