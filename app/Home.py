@@ -45,6 +45,13 @@ with st.sidebar:
                   help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
                        "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
 
+with st.sidebar:
+    link = st.container()  # filled after the page has run, so the link holds its settings
+
 pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(lesson.page, title=lesson.title, icon=lesson.icon) for lesson in LESSONS]
-st.navigation(pages).run()
+current = st.navigation(pages)
+st.session_state["page_slug"] = ""
+current.run()
+with link:
+    controls.share_link()

@@ -7,6 +7,7 @@ differ from the defaults, so a copied link reopens the page as it is; a link's v
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -104,9 +105,20 @@ class Controls:
 def lesson(slug: str, table: Table, prefix: str) -> Controls:
     """The controls of a lesson page; also puts the sidebar's settings back in the URL after a page switch."""
     controls = Controls(slug, table, prefix)
+    st.session_state["page_slug"] = slug
     shared().write_url()
     controls.notices()
     return controls
+
+
+def share_link() -> None:
+    """Show the link to what is on screen (page, settings, seed, device), with Streamlit's copy button."""
+    base = urlsplit(st.context.url or "http://localhost:8501/")
+    page = st.session_state.get("page_slug", "")
+    query = urlencode({k: st.query_params[k] for k in st.query_params})
+    link = urlunsplit((base.scheme, base.netloc, f"/{page}", query, ""))
+    st.caption("Link to these settings (copy it with the button at its right):")
+    st.code(link, language=None, wrap_lines=True)
 
 
 def shared() -> Controls:

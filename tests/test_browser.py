@@ -139,6 +139,9 @@ def test_settings_live_in_the_link_and_survive_leaving_the_page(browser, app_url
     expect(page).to_have_url(re.compile(rf"[?&]{param}={value}\b"))  # the control changed the link
     settled(page)
     link, chart = page.url, first_chart(page)
+    shown = page.get_by_test_id("stSidebar").get_by_test_id("stCode")  # the link to copy, beside the address bar
+    expect(shown).to_contain_text(f"/{lesson.slug}?")
+    expect(shown).to_contain_text(f"{param}={value}")
 
     other = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()  # a fresh browser
     other.goto(link)
