@@ -71,7 +71,7 @@ def show(slug: str, controls: Controls) -> None:
     names = {r.number: label(r, differing, controls) for r in history.runs}
     st.caption(f"{len(history.runs)} kept this session. Settings that differ between runs are highlighted; "
                "pick up to six to compare on one chart.")
-    _table(history, differing, controls, key)
+    _table(history, differing, controls, key)  # the downloads below build their files only when clicked
 
     shown = _shown(slug)
     st.session_state[f"{key}_compare"] = list(shown)
@@ -93,12 +93,12 @@ def show(slug: str, controls: Controls) -> None:
     cols[2].button("Restore settings", key=f"{key}_restore", on_click=_restore, args=(controls, run),
                    help="Put this run's settings back into the controls (and the sidebar's seed and device).")
     cols[3].button("Delete", key=f"{key}_delete", on_click=history.delete, args=(number,))
-    cols[4].download_button("This run (JSON)", runs.to_json([run]), f"{slug}-run-{number}.json", "application/json",
-                            key=f"{key}_one_json", on_click="ignore")
+    cols[4].download_button("This run (JSON)", lambda: runs.to_json([run]), f"{slug}-run-{number}.json",
+                            "application/json", key=f"{key}_one_json", on_click="ignore")
     cols = st.columns(3)
-    cols[0].download_button("All runs (JSON)", runs.to_json(history.runs), f"{slug}-runs.json", "application/json",
-                            key=f"{key}_json", on_click="ignore")
-    cols[1].download_button("All curves (CSV)", runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
+    cols[0].download_button("All runs (JSON)", lambda: runs.to_json(history.runs), f"{slug}-runs.json",
+                            "application/json", key=f"{key}_json", on_click="ignore")
+    cols[1].download_button("All curves (CSV)", lambda: runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
                             key=f"{key}_csv", on_click="ignore")
     _import(slug, controls, key)
 
