@@ -7,9 +7,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # so that pages can import the `core` package
     sys.path.insert(0, str(ROOT))
 
-import controls  # noqa: E402
 import streamlit as st  # noqa: E402
 
+import controls  # noqa: E402
 import ui  # noqa: E402
 from core.device import available_devices, describe_device  # noqa: E402
 from registry import LESSONS  # noqa: E402

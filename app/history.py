@@ -2,8 +2,8 @@
 
 import pandas as pd
 import streamlit as st
-from controls import Controls, shared
 
+from controls import Controls, shared
 from core import charts, runs
 from core.curves import Curves
 from core.settings import SHARED
@@ -17,23 +17,29 @@ def of(slug: str) -> runs.RunHistory:
 
 
 def run_settings(controls: Controls) -> dict:
-    """What a run records: the lesson's run settings, the seed and the device."""
-    shared = st.session_state["settings"]["shared"]
-    return controls.run_settings() | {name: shared[name] for name in SHARED.names}
+    """What a run records: the lesson's run settings, the seed and the device chosen in the sidebar."""
+    chosen = shared().values
+    return controls.run_settings() | {name: chosen[name] for name in SHARED.names}
 
 
-def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: float = 0.0,
-           distinct: bool = True, settings: dict | None = None, **status) -> runs.Run:
-    """Keep a run with the controls' settings (or those it was started with); lessons without a Train button keep
-    one per distinct setting (`distinct`)."""
+def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: float, device: str,
+           settings: dict | None = None, **status) -> runs.Run | None:
+    """Keep a run started with Train (`settings`: what it was started with).
+
+    Lessons without a Train button (no `settings`) keep a run each time the learner moves to settings not yet
+    kept; a run deleted while its settings are on screen stays deleted until the settings change.
+    """
     history = of(slug)
-    known = len(history.runs)
     if settings is None:
         settings = run_settings(controls)
+        last = st.session_state.setdefault("last_recorded", {})
+        if last.get(slug) == settings or any(r.settings == settings for r in history.runs):
+            return None
+        last[slug] = settings
     else:
         settings = {k: settings[k] for k in [*controls.table.run_names(), *SHARED.names] if k in settings}
-    run = history.add(settings, curves, seconds=seconds, distinct=distinct, **status)
-    if len(history.runs) > known:  # a new run joins the chart
+    run = history.add(settings, curves, seconds=seconds, device=device, **status)
+    if run in history.runs:  # a new run joins the chart
         shown = _shown(slug)
         shown.append(run.number)
         while len(shown) > MAX_SHOWN:
@@ -111,6 +117,7 @@ def _table(history: runs.RunHistory, differing: list[str], controls: Controls, k
                 for n in [*controls.table.run_names(), *SHARED.names] if n in r.settings}
         row |= {k: float(f"{v:.4g}") for k, v in r.metrics().items()}
         row["seconds"] = round(r.seconds, 2)
+        row["ran on"] = r.device
         rows.append(row)
     frame = pd.DataFrame(rows)
 

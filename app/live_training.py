@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import history
 import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
-from controls import Controls
 
+import history
 import ui
+from controls import Controls
 from core import charts, fashion_mnist, predictions
 from core.classifier import Classifier
 from core.curves import Curves
@@ -98,7 +98,7 @@ def _keep(controls: Controls, run: LiveRun, failure: str = "") -> None:
     elif run.status == "stopped" and not any(h.diverged_at is not None for h in curves.values()):
         status = dict(status="stopped")
     run.number = history.record(controls.scope, controls, curves, time.perf_counter() - run.started,
-                                distinct=False, settings=run.settings, **status).number
+                                run.settings["device"], settings=run.settings, **status).number
 
 
 def _train(run: LiveRun, dataset: FashionMNIST) -> None:
@@ -152,6 +152,13 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
         st.info("No epoch has finished yet: press Train and let at least one epoch run.")
         return
     st.plotly_chart(charts.history_figure(run.histories), key=f"{key}_history")
+    if len(run.histories) == 2:
+        (a, h_a), (b, h_b) = run.histories.items()
+        n = min(len(h_a.losses), len(h_b.losses))
+        gap = max((abs(x - y) for x, y in zip(h_a.losses[:n], h_b.losses[:n])), default=0.0)
+        if n and gap <= 1e-3 * max(h_a.losses[:n]):
+            st.caption(f"The {a} and {b} curves coincide (largest gap per batch {gap:.1e}): the dashed line lies "
+                       "on the solid one. Same starting weights, same batches, same update.")
     rows = [{"version": v, "epoch": e + 1, **{k: round(h.epoch_values[k][e], 4) for k in h.epoch_values}}
             for v, h in run.histories.items() for e in range(h.num_epochs)]
     st.dataframe(rows, hide_index=True, height=min(400, 38 + 35 * len(rows)))

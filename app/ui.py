@@ -6,10 +6,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-import controls
 import streamlit as st
 import torch
 
+import controls
 from core.curves import Curves
 from core.device import DeviceUnavailableError, resolve_device
 from registry import LESSONS

@@ -34,6 +34,7 @@ class Run:
     status: str = "finished"  # one of STATUSES
     message: str = ""  # where it diverged, or why it failed
     seconds: float = 0.0  # wall time
+    device: str = "cpu"  # where it ran
     pinned: bool = False
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
 
@@ -72,7 +73,7 @@ class RunHistory:
         self.next_number = 1
 
     def add(self, settings: dict[str, Any], curves: dict[str, Curves], status: str | None = None,
-            message: str = "", seconds: float = 0.0, distinct: bool = False) -> Run:
+            message: str = "", seconds: float = 0.0, device: str = "cpu", distinct: bool = False) -> Run:
         """Keep a new run (never replacing one), or with `distinct` return the kept run with equal settings."""
         if distinct:
             for run in self.runs:
@@ -81,7 +82,7 @@ class RunHistory:
         if status is None:
             status, message = status_of(curves)
         curves = {k: replace(c, outputs={}) for k, c in curves.items()}  # weights stay out: a class shares memory
-        run = Run(self.next_number, self.lesson, dict(settings), curves, status, message, seconds)
+        run = Run(self.next_number, self.lesson, dict(settings), curves, status, message, seconds, device)
         self.next_number += 1
         self.runs.append(run)
         unpinned = [r for r in self.runs if not r.pinned]
@@ -117,7 +118,8 @@ def to_json(runs: list[Run]) -> str:
     return json.dumps({
         "format": FORMAT, "version": VERSION, "app_version": APP_VERSION, "torch_version": torch.__version__,
         "runs": [{"lesson": r.lesson, "number": r.number, "settings": r.settings, "status": r.status,
-                  "message": r.message, "seconds": r.seconds, "pinned": r.pinned, "created": r.created,
+                  "message": r.message, "seconds": r.seconds, "device": r.device, "pinned": r.pinned,
+                  "created": r.created,
                   "metrics": r.metrics(), "curves": {k: curves_to_dict(c) for k, c in r.curves.items()}}
                  for r in runs]}, indent=1)
 
@@ -220,9 +222,11 @@ def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], 
         _expect(status in STATUSES, f"{where}: unknown status {str(status)[:20]!r}")
         seconds = raw.get("seconds", 0.0)
         _expect(isinstance(seconds, (int, float)) and math.isfinite(seconds), f"{where}: seconds is not a number")
+        device = raw.get("device", "cpu")
+        _expect(isinstance(device, str) and len(device) <= 40, f"{where}: the device is not a short text")
         message = raw.get("message", "")
         _expect(isinstance(message, str) and len(message) <= 300, f"{where}: the message is not a short text")
         runs.append(Run(0, lesson, kept, {str(k)[:60]: _curves(c, f"{where} › {str(k)[:60]}", budget)
                                            for k, c in curves.items()},
-                        status, message, float(seconds), bool(raw.get("pinned", False))))
+                        status, message, float(seconds), device, bool(raw.get("pinned", False))))
     return runs, notices

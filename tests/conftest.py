@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from fashion_fixtures import write_tiny
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ import re
 from pathlib import Path
 
 import pytest
-from fashion_fixtures import real_data_or_skip
 from playwright.sync_api import expect
 
+from fashion_fixtures import real_data_or_skip
 from registry import LESSONS
 
 pytestmark = pytest.mark.browser
@@ -177,7 +177,9 @@ def test_a_link_to_an_absent_device_says_so_and_lets_the_learner_pick_another(pa
     expect(page.get_by_text("Device not available").first).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.locator(".js-plotly-plot").count() == 0  # nothing trained on a device it was not asked for
-    page.get_by_test_id("stSidebar").get_by_text("cuda:7 (not on this machine)").click()
-    page.get_by_role("option", name="cpu").click()
+    device = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Device")
+    expect(device).to_have_value("cuda:7 (not on this machine)")
+    device.click()
+    page.get_by_role("option", name="cpu", exact=True).click()
     settled(page)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import torch
-from fashion_fixtures import real_data_or_skip, write_tiny
 
 from core import fashion_mnist as fm
+from fashion_fixtures import real_data_or_skip, write_tiny
 from helpers import open_with_data
 
 

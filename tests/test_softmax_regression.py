@@ -3,11 +3,11 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from classifier_fixtures import as_double, toy
-from fashion_fixtures import real_data_or_skip
 
+from classifier_fixtures import as_double, toy
 from core import softmax_regression as sr
 from core.training import train_epochs
+from fashion_fixtures import real_data_or_skip
 from helpers import chart_traces, open_with_data
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-from classifier_fixtures import as_double, toy, toy_dataset
 
+from classifier_fixtures import as_double, toy, toy_dataset
 from core import mlp, predictions
 from core import softmax_regression as sr
 from core.training import SGDByHand, accuracy, cosine_lr, make_optimizer, new_history, train_epochs

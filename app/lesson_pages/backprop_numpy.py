@@ -3,10 +3,10 @@
 import math
 import time
 
-import history
 import streamlit as st
 import torch
 
+import history
 import ui
 from core import charts
 from core.backprop_numpy import gradcheck
@@ -38,7 +38,7 @@ if N * D_in * H * num_iters > BIG_RUN:
     on_iteration = lambda t: bar.progress((t + 1) / num_iters, text=f"Training… iteration {t + 1} of {num_iters}")  # noqa: E731
 started = time.perf_counter()
 result = run_training(N, D_in, H, D_out, lr, num_iters, seed, _on_iteration=on_iteration)
-history.record("backprop_numpy", settings, {"training": result}, time.perf_counter() - started)
+history.record("backprop_numpy", settings, {"training": result}, time.perf_counter() - started, "cpu")
 if on_iteration is not None:
     bar.empty()
 

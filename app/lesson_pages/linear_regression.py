@@ -2,9 +2,9 @@
 
 import time
 
-import history
 import streamlit as st
 
+import history
 import ui
 from core import charts
 from core import linear_regression as lr_core
@@ -20,7 +20,7 @@ X, y = lr_core.make_data([w1, w2], b, noise, n, seed)
 started = time.perf_counter()
 fits = {"from scratch": lr_core.train_scratch(X, y, lr, batch_size, num_epochs, seed),
         "concise": lr_core.train_concise(X, y, lr, batch_size, num_epochs, seed)}
-history.record("linear_regression", settings, fits, time.perf_counter() - started)
+history.record("linear_regression", settings, fits, time.perf_counter() - started, "cpu")
 for name, fit in fits.items():
     ui.report_divergence(name, fit)
 

@@ -1,8 +1,8 @@
 """Lesson 7: a multilayer perceptron on FashionMNIST, from scratch and concise, trained live on the device."""
 
-import history
 import streamlit as st
 
+import history
 import live_training as live
 import ui
 from core import mlp, training

@@ -1,8 +1,8 @@
 """Lesson 6: softmax regression on FashionMNIST, from scratch and concise, trained live."""
 
-import history
 import streamlit as st
 
+import history
 import live_training as live
 import ui
 from core import classifier, training

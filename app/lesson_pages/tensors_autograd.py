@@ -2,9 +2,9 @@
 
 import time
 
-import history
 import streamlit as st
 
+import history
 import ui
 from core import charts
 from core.curves import Curves
@@ -32,7 +32,7 @@ if not chosen:
     st.stop()
 started = time.perf_counter()
 runs = ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device)))
-history.record("tensors_autograd", settings, runs, time.perf_counter() - started)
+history.record("tensors_autograd", settings, runs, time.perf_counter() - started, str(device))
 for name, run in runs.items():
     ui.report_divergence(name, run)
 

@@ -2,9 +2,9 @@
 
 import time
 
-import history
 import streamlit as st
 
+import history
 import ui
 from core import charts
 from core import torch_nn as nl
@@ -32,7 +32,7 @@ def run(kind: str, init: bool = normal_init) -> Curves:
 
 started = time.perf_counter()
 runs = ui.run_each(["Sequential", "TwoLayerNet"], run)
-history.record("torch_nn", settings, runs, time.perf_counter() - started)
+history.record("torch_nn", settings, runs, time.perf_counter() - started, str(device))
 for name, result in runs.items():
     ui.report_divergence(name, result)
 

@@ -2,9 +2,9 @@
 
 import time
 
-import history
 import streamlit as st
 
+import history
 import ui
 from core import charts
 from core.curves import Curves
@@ -41,7 +41,7 @@ if not chosen:
 else:
     started = time.perf_counter()
     runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], num_iters, seed, str(device)))
-    history.record("torch_optim", settings, runs, time.perf_counter() - started)
+    history.record("torch_optim", settings, runs, time.perf_counter() - started, str(device))
     for name, run in runs.items():
         ui.report_divergence(name, run)
     left, right = st.columns([5, 6])
