@@ -11,6 +11,7 @@ import streamlit as st  # noqa: E402
 
 import controls  # noqa: E402
 import ui  # noqa: E402
+from core import fashion_mnist  # noqa: E402
 from core.device import available_devices, describe_device  # noqa: E402
 from registry import LESSONS  # noqa: E402
 
@@ -41,9 +42,11 @@ with st.sidebar:
     if in_use is not None:
         st.caption(f"In use: **{describe_device(in_use)}**")
     sidebar.widget("seed")
-    st.text_input("FashionMNIST directory (optional)", key="data_dir", placeholder="found automatically",
-                  help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
-                       "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
+    if not fashion_mnist.hosted():  # on a shared server the data directory is the server's setting alone
+        st.text_input("FashionMNIST directory (optional)", key="data_dir", placeholder="found automatically",
+                      max_chars=fashion_mnist.MAX_PATH_CHARS,
+                      help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
+                           "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
 
 with st.sidebar:
     link = st.container()  # filled after the page has run, so the link holds its settings

@@ -42,7 +42,8 @@ def load_data(user_dir: str, device: str) -> FashionMNIST:
 def data(device: torch.device) -> FashionMNIST:
     """The shared, read-only data set on `device`; if it is missing, say how to get it and stop this page only."""
     try:
-        found = load_data(st.session_state.get("data_dir", ""), str(device))
+        user_dir = "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")
+        found = load_data(user_dir, str(device))
     except fashion_mnist.DataUnavailableError as err:
         st.error(str(err))
         st.info("The other lessons do not need this data set and keep working.")

@@ -17,6 +17,8 @@ CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shi
 RAW_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 ENV_VAR = "FASHION_MNIST_DIR"
+HOSTED_VAR = "NN_GROUND_UP_HOSTED"  # set to 1 on a shared server: the data directory comes only from ENV_VAR
+MAX_PATH_CHARS = 500
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nn-ground-up"
 
 HOW_TO_GET_IT = f"""FashionMNIST was not found. Any one of these works:
@@ -66,10 +68,18 @@ def find_root(user_dir: str | Path | None = None, download: bool = True) -> tupl
     """Return a root that torchvision can load with download=False, and a description of where it came from."""
     user_dir = user_dir or os.environ.get(ENV_VAR)
     if user_dir:
+        if len(str(user_dir)) > MAX_PATH_CHARS:
+            raise DataUnavailableError(f"That directory name is {len(str(user_dir)):,} characters long; a path this "
+                                       f"explorer reads is at most {MAX_PATH_CHARS}.\n\n{HOW_TO_GET_IT}")
         root = Path(user_dir).expanduser()
-        if has_raw_files(root) or unpack_gz(root / "FashionMNIST" / "raw", root) or unpack_gz(root, root):
+        shown = str(root) if len(str(root)) <= 80 else f"{str(root)[:77]}..."
+        try:
+            found = has_raw_files(root) or unpack_gz(root / "FashionMNIST" / "raw", root) or unpack_gz(root, root)
+        except OSError as err:  # a name too long, a file where a folder should be, no permission to write
+            raise DataUnavailableError(f"{shown} cannot be used ({err.strerror or err}).\n\n{HOW_TO_GET_IT}") from None
+        if found:
             return root, f"your directory {root}"
-        raise DataUnavailableError(f"{root} does not hold the FashionMNIST files.\n\n{HOW_TO_GET_IT}")
+        raise DataUnavailableError(f"{shown} does not hold the FashionMNIST files.\n\n{HOW_TO_GET_IT}")
     if unpack_gz(DEBIAN_DIR, CACHE_DIR):
         return CACHE_DIR, f"Debian's dataset-fashion-mnist, unpacked in {CACHE_DIR}"
     if has_raw_files(CACHE_DIR):
@@ -81,6 +91,11 @@ def find_root(user_dir: str | Path | None = None, download: bool = True) -> tupl
         except (OSError, RuntimeError) as err:
             raise DataUnavailableError(f"Downloading failed ({err}).\n\n{HOW_TO_GET_IT}") from err
     raise DataUnavailableError(HOW_TO_GET_IT)
+
+
+def hosted() -> bool:
+    """True on a shared server (NN_GROUND_UP_HOSTED=1): no browser input may name a directory."""
+    return os.environ.get(HOSTED_VAR, "").strip().lower() in ("1", "true", "yes")
 
 
 def load(user_dir: str | Path | None = None, device: torch.device | str = "cpu", download: bool = True) -> FashionMNIST:

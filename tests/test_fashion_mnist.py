@@ -4,7 +4,8 @@ import torch
 
 from core import fashion_mnist as fm
 from fashion_fixtures import real_data_or_skip, write_tiny
-from helpers import open_with_data
+from helpers import open_page, open_with_data
+from live_training import load_data
 
 
 @pytest.fixture
@@ -71,3 +72,37 @@ def test_missing_data_is_a_message_and_other_lessons_keep_working(tmp_path):
     assert any("apt-get install dataset-fashion-mnist" in e.value for e in at.error)
     at.switch_page("lesson_pages/backprop_numpy.py").run()
     assert not at.exception and any("Gradient check passed" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("bad", ["x" * 4000, "/" + "a" * 300 + "/b", "/etc/passwd"])
+def test_an_unusable_directory_is_a_message_not_a_crash(bad, tmp_path, monkeypatch):
+    monkeypatch.setattr(fm, "CACHE_DIR", tmp_path / "cache")
+    with pytest.raises(fm.DataUnavailableError, match="apt-get install dataset-fashion-mnist"):
+        fm.find_root(bad, download=False)
+
+
+def test_a_4000_character_directory_on_the_page_is_a_message():
+    at = open_page("mlp")
+    at.session_state["data_dir"] = "d" * 4000  # the field keeps at most 500 characters of it
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("cannot be used (File name too long)" in e.value and "apt-get" in e.value for e in at.error)
+    assert all(len(e.value) < 1500 for e in at.error)  # the name is shortened, not echoed in full
+
+
+@pytest.fixture
+def fresh_data_cache():
+    """The data set is cached per process; clear it before and after, so no other test sees this one's data."""
+    load_data.clear()
+    yield
+    load_data.clear()
+
+
+def test_hosted_mode_takes_the_directory_from_the_server_only(tiny_dir, monkeypatch, fresh_data_cache):
+    monkeypatch.setenv(fm.HOSTED_VAR, "1")
+    monkeypatch.setenv(fm.ENV_VAR, tiny_dir)
+    at = open_page("softmax_regression")
+    assert not [t for t in at.text_input if t.key == "data_dir"]  # no field names a path
+    at.session_state["data_dir"] = "/somewhere/else"
+    at.run()
+    assert any("600 training" in c.value for c in at.caption)  # the server's directory, not the browser's
