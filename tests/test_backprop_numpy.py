@@ -1,15 +1,28 @@
 """Lesson 1: the hand-written NumPy network (PyTorch autograd in float64 is the answer key) and its page."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from core.backprop_numpy import derivation
 from core.backprop_numpy import network as bp
 from core.backprop_numpy.gradcheck import check_gradients
 from helpers import chart_traces, open_page
+from ui import prose
+
+TEXT = prose("backprop_numpy")
+# The {name}s the page fills in with figures it computed; none may be left on screen.
+PLACEHOLDERS = ["special_case_error", "W1_autograd", "W1_finite_diff", "W2_autograd", "num_samples", "first_loss",
+                "final_loss", "per_entry", "error_size", "best_held_out", "baseline", "num_targets", "num_weights"]
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return bp.train()
 
 
 def torch_gradients(p: bp.Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -39,8 +52,8 @@ def test_forgetting_the_relu_mask_changes_only_grad_W1():
     assert not np.allclose(good[0], bad[0])
 
 
-def test_default_training_falls_five_orders_of_magnitude():
-    result = bp.train()
+def test_default_training_falls_five_orders_of_magnitude(default_run):
+    result = default_run
     assert len(result.losses) == 500 and result.diverged_at is None
     assert math.log10(result.losses[0] / result.losses[-1]) >= 5
 
@@ -52,8 +65,8 @@ def test_same_seed_same_history_other_seed_other_history():
     assert a.losses != c.losses
 
 
-def test_memorises_noise_without_generalising():
-    result = bp.train()
+def test_memorises_noise_without_generalising(default_run):
+    result = default_run
     baseline = 64 * 10  # expected loss of predicting zero for standard-normal targets
     assert result.losses[-1] < 1e-3
     assert min(result.values["held-out loss"]) > baseline  # never better than predicting zero
@@ -65,6 +78,9 @@ def test_divergence_is_reported_with_its_iteration_and_keeps_the_curve():
     assert len(result.losses) == result.diverged_at
     assert all(np.isfinite(result.losses))
     assert result.losses[-1] > result.losses[0]  # it was growing before it overflowed
+    assert np.all(np.diff(np.diff(result.losses)) > 0)  # each step overshoots further than the last
+    assert result.diverged_at == 5  # with the default settings
+    assert "(with the default settings, iteration 5)" in TEXT["When the learning rate is too large"]
 
 
 @pytest.mark.parametrize("kwargs, name", [
@@ -89,14 +105,123 @@ def test_shape_table_matches_real_arrays():
     assert shapes["grad_W1"] == shapes["W1"] and shapes["grad_W2"] == shapes["W2"]
 
 
-def test_gradient_check_passes_when_right_and_fails_when_broken():
-    good = check_gradients(seed=2)
-    assert good.passed
-    assert max(good.autograd_error.values()) < 1e-13 and max(good.finite_diff_error.values()) < 1e-7
-    bad = check_gradients(seed=2, mask_relu=False)
+def test_default_figures_are_the_ones_the_prose_states(default_run):
+    figures = bp.loss_figures(default_run, 64, 1000, 100, 10)
+    assert 2.5e7 < figures["first_loss"] < 3.5e7  # "about 3 x 10^7", not "a sum of squared errors of size ~1000"
+    assert 4.5e4 < figures["per_entry"] < 5.5e4 and 215 < figures["error_size"] < 225  # "about 5 x 10^4 and 220"
+    assert figures["final_loss"] < 1e-6  # "to below 10^-6"
+    assert figures["best_held_out"] > 1e7  # "stays above 10^7"
+    assert figures["num_weights"] == 101_000 and figures["num_targets"] == 640 == figures["baseline"]
+    assert figures["per_entry"] * figures["num_targets"] == pytest.approx(figures["first_loss"], rel=1e-12)
+    assert "about $3 \\times 10^7$" in TEXT[""]
+    assert "about $5 \\times 10^4$ and 220" in TEXT["When the learning rate is too large"]
+    assert "101,000 weights for 640 numbers" in TEXT["What this network really learned"]
+
+
+def test_gradient_check_passes_when_right_and_fails_when_broken_by_the_stated_figures():
+    good, bad = check_gradients(seed=0), check_gradients(seed=0, mask_relu=False)  # the default settings
+    assert good.passed and max(good.finite_diff_error.values()) < 1e-7
+    assert 1e-16 < max(good.autograd_error.values()) < 1e-14  # "about 10^-15"
     assert not bad.passed
-    assert bad.autograd_error["W1"] > 0.1 and bad.finite_diff_error["W1"] > 0.1
+    assert bad.autograd_error["W1"] == pytest.approx(0.74, abs=0.005)
+    assert bad.finite_diff_error["W1"] == pytest.approx(0.52, abs=0.005)
     assert bad.autograd_error["W2"] < 1e-13  # the bug is in the first layer only
+    stated = TEXT["Checking the gradients"]
+    assert "about $10^{-15}$" in stated and "about 0.74 times" in stated and "about 0.52 times" in stated
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_forgetting_the_mask_is_off_by_a_large_fraction_on_other_seeds_too(seed):
+    bad = check_gradients(N=32, D_in=200, H=50, seed=seed, mask_relu=False)
+    assert 0.3 < bad.autograd_error["W1"] < 1 and 0.3 < bad.finite_diff_error["W1"] < 1
+    assert bad.autograd_error["W2"] < 1e-13
+
+
+# ---- the general recursion ------------------------------------------------------------------------------
+
+def random_net(sizes: list[int], seed: int) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((5, sizes[0])), rng.standard_normal((5, sizes[-1]))
+    Ws = [rng.standard_normal((a, b)) / np.sqrt(a) for a, b in zip(sizes, sizes[1:])]
+    bs = [rng.standard_normal(b) for b in sizes[1:]]
+    return X, y, Ws, bs
+
+
+TORCH_ACTIVATIONS = {"identity": lambda Z: Z, "relu": torch.relu, "sigmoid": torch.sigmoid}
+
+
+@pytest.mark.parametrize("activations", [["sigmoid", "sigmoid", "sigmoid"], ["relu", "sigmoid", "identity"],
+                                         ["sigmoid", "relu", "relu"]])
+@pytest.mark.parametrize("half", [True, False])
+def test_general_recursion_equals_autograd_for_three_layers(activations, half):
+    X, y, Ws, bs = random_net([4, 6, 5, 3], seed=0)
+    grad_Ws, grad_bs = derivation.backprop(X, y, Ws, bs, activations, half=half)
+    Ws_t = [torch.from_numpy(W).requires_grad_() for W in Ws]
+    bs_t = [torch.from_numpy(b).requires_grad_() for b in bs]
+    A = torch.from_numpy(X)
+    for W, b, name in zip(Ws_t, bs_t, activations):
+        A = TORCH_ACTIVATIONS[name](A @ W + b)
+    ((0.5 if half else 1.0) * (A - torch.from_numpy(y)).pow(2).sum()).backward()
+    for mine, ref in zip(grad_Ws + grad_bs, Ws_t + bs_t):
+        assert mine.dtype == np.float64 and mine.shape == ref.shape
+        np.testing.assert_allclose(mine, ref.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_column_vector_formulas_of_the_derivation_equal_autograd():
+    # One example, columns, W^l of shape (S_l, S_{l+1}): z^{l+1} = W^l.T a^l + b^l, L = 1/2 ||a^L - y||^2.
+    _, _, Ws, bs = random_net([4, 6, 5, 3], seed=1)
+    rng = np.random.default_rng(2)
+    x, y = rng.standard_normal(4), rng.standard_normal(3)
+    Ws_t = [torch.from_numpy(W).requires_grad_() for W in Ws]
+    bs_t = [torch.from_numpy(b).requires_grad_() for b in bs]
+    a, zs, As = torch.from_numpy(x), [], [x]
+    for W, b in zip(Ws_t, bs_t):
+        zs.append(W.T @ a + b)
+        zs[-1].retain_grad()
+        a = torch.sigmoid(zs[-1])
+        As.append(a.detach().numpy())
+    (0.5 * (a - torch.from_numpy(y)).pow(2).sum()).backward()
+    s_prime = [derivation.sigmoid_prime(z.detach().numpy()) for z in zs]
+    delta = (As[-1] - y) * s_prime[-1]  # delta^L = (a^L - y) * sigma'(z^L)
+    for k in reversed(range(len(Ws))):  # delta is the error of zs[k], that is delta^{k+2}
+        np.testing.assert_allclose(delta, zs[k].grad.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(np.outer(As[k], delta), Ws_t[k].grad.numpy(), rtol=1e-12, atol=1e-15)  # a (delta)^T
+        np.testing.assert_allclose(delta, bs_t[k].grad.numpy(), rtol=1e-12, atol=1e-15)  # dL/db^l = delta^{l+1}
+        if k > 0:
+            delta = (Ws[k] @ delta) * s_prime[k - 1]  # delta^l = (W^l delta^{l+1}) * sigma'(z^l)
+
+
+@pytest.mark.parametrize("N, D_in, H, D_out, seed", [(64, 1000, 100, 10, 0), (7, 3, 5, 2, 1), (1, 1, 1, 1, 2)])
+def test_lesson_network_is_the_special_case_bit_for_bit(N, D_in, H, D_out, seed):
+    p = bp.make_problem(N, D_in, H, D_out, seed)
+    h, h_relu, y_hat = bp.forward(p.X, p.W1, p.W2)
+    for mine, general in zip(bp.backward(p.X, p.y, p.W2, h, h_relu, y_hat),
+                             derivation.lesson_network_gradients(p.X, p.y, p.W1, p.W2)):
+        np.testing.assert_array_equal(mine, general)
+    assert derivation.special_case_error(N, D_in, H, D_out, seed) == {"W1": 0.0, "W2": 0.0}
+
+
+def test_mismatched_layer_lists_raise_a_clear_value_error():
+    X, y, Ws, bs = random_net([4, 6, 3], seed=0)
+    with pytest.raises(ValueError, match="one entry per layer"):
+        derivation.backprop(X, y, Ws, bs, ["relu"])
+
+
+def test_each_special_case_step_names_real_lines_of_the_code():
+    steps = re.findall(r"^### (.+)$", TEXT["Lesson 1 as a special case"], flags=re.M)
+    assert len(steps) == 5
+    for heading in steps:
+        names = re.findall(r"`(\w+)`", heading)
+        assert names, heading
+        for name in names:
+            assert derivation.lines_assigning(bp.backward, name) or derivation.lines_assigning(bp.train, name), name
+    assert derivation.lines_assigning(bp.backward, "grad_h") == [
+        "grad_h = grad_h_relu.copy()  # (N, H)", "grad_h[h < 0] = 0  # ReLU lets the gradient through only where h > 0"]
+
+
+def test_every_placeholder_is_in_the_prose():
+    prose_text = "\n".join(TEXT.values())
+    assert all(f"{{{name}}}" in prose_text for name in PLACEHOLDERS)
 
 
 @pytest.fixture
@@ -112,6 +237,12 @@ def test_lesson_chart_is_the_core_result(lesson):
     assert held_out[1]["y"] == pytest.approx(expected.values["held-out loss"], rel=1e-12)
     assert any("Gradient check passed" in s.value for s in lesson.success)
     assert not lesson.error
+    shown = "\n".join(m.value for m in lesson.markdown)
+    assert f"from {expected.losses[0]:,.0f} to {expected.losses[-1]:.3g}" in shown  # computed from this run
+    assert f"squared errors of about {expected.losses[0] / 640:,.0f} each" in shown
+    assert f"than {min(expected.values['held-out loss']):,.0f}" in shown
+    assert "over the largest gradient entry, is 0." in shown  # the special case equals backward() exactly
+    assert not [name for name in PLACEHOLDERS if f"{{{name}}}" in shown]
 
 
 def test_hidden_size_control_changes_the_result(lesson):
@@ -135,6 +266,11 @@ def test_large_learning_rate_reports_divergence(lesson):
 def test_breaking_the_backward_pass_fails_the_check(lesson):
     lesson.toggle(key="bp_broken").set_value(True).run()
     assert any("Gradient check failed" in e.value for e in lesson.error)
+    bad = check_gradients(seed=0, mask_relu=False)
+    shown = "\n".join(m.value for m in lesson.markdown)
+    assert f"is {bad.autograd_error['W1']:.2f} times" in shown
+    assert f"and {bad.finite_diff_error['W1']:.2f} times" in shown
+    assert not [name for name in PLACEHOLDERS if f"{{{name}}}" in shown]
     lesson.toggle(key="bp_broken").set_value(False).run()
     assert any("Gradient check passed" in s.value for s in lesson.success)
 
@@ -148,3 +284,8 @@ def test_page_shows_the_source_of_the_functions_that_ran(lesson):
     shown = "\n".join(c.value for c in lesson.code)
     assert "def train(" in shown and "def backward(" in shown and "def check_gradients(" in shown
     assert "grad_h[h < 0] = 0" in shown
+    assert "def backprop(" in shown and "def lesson_network_gradients(" in shown
+    lines = [c.value for c in lesson.code]  # each special-case step beside its own lines of backward()
+    assert "grad_W2 = h_relu.T @ grad_y_hat  # (H, D_out)  because y_hat = h_relu @ W2" in lines
+    assert "W1 = W1 - lr * grad_W1\nW2 = W2 - lr * grad_W2" in lines
+    assert [e.label for e in lesson.expander][:2] == ["Step 1: one error per layer", "Step 2: the output layer"]

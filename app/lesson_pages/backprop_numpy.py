@@ -1,6 +1,7 @@
 """Lesson 1: a two-layer network trained by hand-written backprop in NumPy, with a live gradient check."""
 
 import math
+import re
 import time
 
 import streamlit as st
@@ -9,11 +10,30 @@ import torch
 import history
 import ui
 from core import charts
-from core.backprop_numpy import gradcheck
+from core.backprop_numpy import derivation, gradcheck
 from core.backprop_numpy import network as bp
 from core.curves import Curves
 
 BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
+
+
+def steps(section: str) -> tuple[str, list[tuple[str, str]]]:
+    """Return a prose section's text before its first '### ' step, and (heading, body) for each step."""
+    parts = re.split(r"^### (.+)$", section, flags=re.M)
+    return parts[0].strip(), [(heading.strip(), body.strip()) for heading, body in zip(parts[1::2], parts[2::2])]
+
+
+def fill(section: str, **values: str) -> str:
+    """Return a prose section with each {name} replaced by the value this page computed for it."""
+    for name, value in values.items():
+        section = section.replace(f"{{{name}}}", value)
+    return section
+
+
+def number(x: float) -> str:
+    """Return x with thousands separators when it is large, else to 3 significant figures."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
 
 text = ui.lesson_intro("backprop_numpy")
 
@@ -66,8 +86,28 @@ st.table(
      for name, shape, meaning in bp.tensor_shapes(N, D_in, H, D_out)],
     hide_index=True)
 
+# ---- the derivation, general then this network, each formula beside the line that computes it -------
 st.header("Deriving the backward pass")
-st.markdown(text["Deriving the backward pass"])
+intro, derivation_steps = steps(text["Deriving the backward pass"])
+st.markdown(intro)
+for heading, body in derivation_steps:
+    with st.expander(heading):
+        st.markdown(body)
+
+st.subheader("The recursion as code")
+same = derivation.special_case_error(N, D_in, H, D_out, seed)
+st.markdown(fill(text["The recursion as code"], special_case_error=f"{max(same.values()):.1g}"))
+ui.show_source(derivation.backprop, derivation.forward_layers, derivation.lesson_network_gradients, height=360)
+
+st.subheader("Lesson 1 as a special case")
+intro, special_steps = steps(text["Lesson 1 as a special case"])
+st.markdown(intro)
+for heading, body in special_steps:
+    left, right = st.columns([3, 2])
+    left.markdown(f"**{heading}**\n\n{body}")
+    names = re.findall(r"`(\w+)`", heading)  # the heading names the variables its code line assigns
+    right.code("\n".join(line for name in names for fn in (bp.backward, bp.train)
+                         for line in derivation.lines_assigning(fn, name)), language="python", wrap_lines=True)
 
 # ---- gradient check -------------------------------------------------------------------------------------
 st.header("Checking the gradients")
@@ -83,6 +123,10 @@ if device is not None:
         st.success("**Gradient check passed**: the hand-written gradients match both references.")
     else:
         st.error("**Gradient check failed**: the hand-written gradients disagree with the references.")
+    if broken:
+        st.markdown(fill(text["The broken check"], W1_autograd=f"{check.autograd_error['W1']:.2f}",
+                         W1_finite_diff=f"{check.finite_diff_error['W1']:.2f}", num_samples=str(check.num_samples),
+                         W2_autograd=f"{check.autograd_error['W2']:.1g}"))
     left, right = st.columns(2)
     with left:
         g = st.columns(2)
@@ -96,12 +140,14 @@ if device is not None:
                        gradcheck.relative_error, height=360)
 
 # ---- the honest note ------------------------------------------------------------------------------------
+figures = bp.loss_figures(result, N, D_in, H, D_out)
+shown = {name: number(value) for name, value in figures.items()}
 st.header("What this network really learned")
-st.markdown(text["What this network really learned"])
-baseline = N * D_out  # expected loss of predicting 0 for standard-normal targets: N * D_out * E[y^2]
+st.markdown(fill(text["What this network really learned"], **shown))
+baseline = figures["baseline"]
 st.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values["held-out loss"]},
                                    title="Training versus held-out loss", diverged_at=result.diverged_at,
-                                   reference=(f"predict 0: about {baseline}", baseline)), key="bp_heldout")
+                                   reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout")
 
 st.header("When the learning rate is too large")
-st.markdown(text["When the learning rate is too large"])
+st.markdown(fill(text["When the learning rate is too large"], **shown))

@@ -1,4 +1,5 @@
-"""Lesson 1, backprop by hand in NumPy: the network (`network`) and the check of its gradients (`gradcheck`)."""
+"""Lesson 1, backprop by hand in NumPy: the network (`network`), the check of its gradients (`gradcheck`), and the
+general layer-by-layer recursion it is a special case of (`derivation`)."""
 
 from core.settings import Setting, Table, lr_setting
 

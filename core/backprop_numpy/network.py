@@ -107,6 +107,22 @@ def train(
     return Curves({"loss": losses, "held-out loss": val_losses}, diverged_at, outputs={"W1": W1, "W2": W2})
 
 
+def loss_figures(result: Curves, N: int, D_in: int, H: int, D_out: int) -> dict[str, float]:
+    """Return the sizes the lesson's prose quotes for one run (it needs at least one finite loss)."""
+    num_targets = N * D_out
+    per_entry = result.losses[0] / num_targets  # mean squared error of one output at the start
+    return {
+        "first_loss": result.losses[0],
+        "final_loss": result.losses[-1],
+        "per_entry": per_entry,
+        "error_size": float(np.sqrt(per_entry)),  # root mean square error of one output
+        "best_held_out": min(result.values["held-out loss"]),
+        "baseline": float(num_targets),  # expected loss of predicting 0 for standard-normal targets: N D_out E[y^2]
+        "num_targets": num_targets,
+        "num_weights": D_in * H + H * D_out,
+    }
+
+
 def tensor_shapes(N: int, D_in: int, H: int, D_out: int) -> list[tuple[str, tuple[int, ...], str]]:
     """Return (name, shape, meaning) for every array in one forward and backward pass at these sizes."""
     p = make_problem(N, D_in, H, D_out)
