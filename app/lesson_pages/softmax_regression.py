@@ -1,30 +1,123 @@
-"""Lesson 6: softmax regression on FashionMNIST, from scratch and concise, trained live."""
+"""Lesson 6: softmax regression on FashionMNIST: the data, the derivation, the tutorial's bug, live training."""
+
+import math
 
 import streamlit as st
 
 import history
 import live_training as live
 import ui
-from core import classifier, training
+from core import classifier, fashion_mnist, training
 from core import softmax_regression as sr
-from core.fashion_mnist import CLASSES
+from core.curves import Curves
+from core.fashion_mnist import CLASSES, FashionMNIST
+from core.softmax_regression import data, derivation, tutorial
+
+
+# The measurements below depend only on the files, the device and the seed: kept once per server, not per rerun.
+@st.cache_data(show_spinner="Reading one image through torchvision…", max_entries=8)
+def to_tensor_example(user_dir: str) -> dict:
+    return data.to_tensor_example(fashion_mnist.find_root(user_dir or None, download=False)[0])
+
+
+@st.cache_data(show_spinner="Timing a DataLoader…", max_entries=8)
+def loading_times(user_dir: str, device: str, _dataset: FashionMNIST) -> data.LoadingTimes:
+    return data.loading_times(fashion_mnist.find_root(user_dir or None, download=False)[0], _dataset)
+
+
+@st.cache_data(show_spinner="Training as the tutorial does, for one epoch…", max_entries=8)
+def tutorial_run(user_dir: str, device: str, seed: int, _dataset: FashionMNIST) -> Curves:
+    return tutorial.tutorial_run(_dataset, num_epochs=1, lr=0.1, batch_size=256, seed=seed)
+
 
 text = ui.lesson_intro("softmax_regression")
+settings = ui.lesson_controls("softmax_regression")
+device = ui.require_device()
+seed = ui.seed()
+
+st.header("The data before the model")
+st.markdown(text["The data before the model"])
+dataset = live.data(device)
+user_dir = "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")  # the directory live.data read
+st.plotly_chart(data.examples_figure(dataset), key="sm_examples")
+ex = to_tensor_example(user_dir)
+(w, h), (row, column) = ex["PIL size"], ex["pixel at"]
+st.markdown(f"The first training image, labelled **{ex['label']}**: torchvision gives a PIL image of {w} × {h} "
+            f"pixels in mode `{ex['PIL mode']}` (8-bit grey), whose pixel at row {row}, column {column} is "
+            f"**{ex['pixel before']}**. After `ToTensor` it is a `{ex['dtype']}` tensor of shape "
+            f"`{ex['tensor shape']}`, that pixel is **{ex['pixel after']:.4f}** = {ex['pixel before']} / 255, "
+            f"and `reshape(-1)` makes it a vector of shape `{ex['flattened shape']}`.")
+ui.show_source(data.to_tensor_example, data.examples_figure, data.class_examples, height=260)
+
+st.subheader("Loading image by image")
+st.markdown(text["Loading image by image"])
+times = loading_times(user_dir, str(device), dataset)
+epoch = len(dataset.train_labels) / times.images  # how many such slices make an epoch
+st.markdown(f"{times.images:,} training images in shuffled batches of {times.batch_size}, brought to **{device}**:\n"
+            f"- `DataLoader` with `ToTensor`, one image at a time: **{times.dataloader:.3f} s** (about "
+            f"{times.dataloader * epoch:.1f} s per epoch of {len(dataset.train_labels):,} images at that rate);\n"
+            f"- batches sliced from the preloaded tensor: **{times.preloaded * 1000:.2f} ms**.\n\n"
+            f"Slicing was **{times.ratio:,.0f} times** faster here.")
+st.caption("Measured on this machine the first time the page ran with these files and this device, then kept.")
+ui.show_source(data.loading_times, height=300)
+
+st.header("Softmax and cross-entropy, step by step")
+st.markdown(text["Softmax and cross-entropy, step by step"])
+for heading in (h for h in text if h.startswith("Step ")):
+    with st.expander(heading):
+        st.markdown(text[heading])
+st.subheader("Checked against autograd")
+st.markdown(text["Checked against autograd"])
+st.table([{"result": name, "largest |code − autograd|": f"{gap:.1e}"}
+          for name, gap in derivation.derivation_checks(seed).items()], hide_index=True)
+ui.show_source(derivation.derivation_checks, sr.softmax_cross_entropy_grad, derivation.trace_cross_entropy,
+               derivation.one_hot, derivation.sigmoid, derivation.sigmoid_grad, height=300)
+
+st.header("The tutorial's softmax")
+st.markdown(text["The tutorial's softmax"])
+left, right = st.columns(2)
+with left:
+    ui.show_source(sr.softmax, height=240)
+with right:
+    ui.show_source(tutorial.tutorial_softmax, height=240)
+with st.expander("The answer"):
+    st.markdown(text["The answer"])
+losses = tutorial.first_batch_losses(dataset, seed)
+st.markdown(f"Both on the first 256 training images a run with seed {seed} draws, with that run's initial weights:")
+st.table([{"": quantity, **{f"{name}()": f"{values[quantity]:.4f}" for name, values in losses.items()}}
+          for quantity in losses["softmax"]], hide_index=True)
+st.caption(f"For comparison: ln 10 = {math.log(10):.4f}, ln 2560 = {math.log(2560):.4f}, 1/256 = {1 / 256:.4f}.")
+if st.button("Run the tutorial's loop for one epoch", key="sm_tutorial_start", icon=":material/play_arrow:"):
+    st.session_state["sm_tutorial_shown"] = True
+if st.session_state.get("sm_tutorial_shown"):
+    bugged = tutorial_run(user_dir, str(device), seed, dataset)
+    m, split = bugged.epoch_values["last batch size"][-1], bugged.outputs["last batch"]
+    correct, m_ln_m, gap = split["correct loss, summed"], split["m ln m"], split["gap, m ln(S/m) - sum ln S_i"]
+    st.markdown(f"With the tutorial's settings (learning rate 0.1, batches of 256) and seed {seed}, one epoch: it "
+                f"prints **{bugged.epoch_values['printed loss'][-1]:.1f}**, the summed loss of the epoch's last "
+                f"batch of **{m}** images, and reaches a test accuracy of {bugged.epoch_values['test acc'][-1]:.4f}. "
+                "That batch's loss, recomputed in float64, and its parts:")
+    st.table([{"": part, "value": f"{value:.2f}"} for part, value in split.items()], hide_index=True)
+    st.caption(f"{correct:.2f} + {m_ln_m:.2f} + {gap:.2f} = {correct + m_ln_m + gap:.2f}. With a correct softmax, "
+               f"the same weights give these {m} images a loss of {correct / m:.3f} per image.")
+ui.show_source(tutorial.tutorial_run, tutorial.tutorial_cross_loss, tutorial.loss_split, tutorial.first_batch_losses,
+               height=360)
 
 st.header("Why frameworks fuse softmax into the loss")
 st.markdown(text["Why frameworks fuse softmax into the loss"])
-settings = ui.lesson_controls("softmax_regression")
 scale = settings.widget("scale")
 st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in sr.overflow_demo(scale).items()], hide_index=True)
 ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
 
 st.header("Training")
-device = ui.require_device()
-dataset = live.data(device)
+st.markdown(text["Training"])
+presets = settings.table.presets
+for col, name in zip(st.columns(len(presets) + 1), presets):
+    col.button(f"Preset: {name}", on_click=settings.set, args=(presets[name],), key=f"sm_preset_{name}")
 lr, batch_size, num_epochs, versions = (settings.widget(name, col) for name, col in
                                         zip(("lr", "batch_size", "num_epochs", "versions"), st.columns(4)))
 run_settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
-                seed=ui.seed(), device=str(device))
+                    seed=seed, device=str(device))
 
 left, right = st.columns(2)
 with left:
@@ -35,7 +128,7 @@ with right:
     st.markdown("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop")
     ui.show_source(classifier.Concise, sr.softmax_regression, training.make_optimizer,
                    training.train_epochs, height=360, calls=[ui.call_text(
-                       training.train_epochs, "model", "data", "SGD", lr, batch_size, num_epochs, ui.seed()
+                       training.train_epochs, "model", "data", "SGD", lr, batch_size, num_epochs, seed
                    ).replace("'model', 'data'", "model, data")])
 
 if not versions:

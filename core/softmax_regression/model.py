@@ -1,7 +1,7 @@
-"""Lesson 6, softmax regression: softmax, cross-entropy and their gradient by hand, next to nn.Linear.
+"""Softmax, cross-entropy and their gradient by hand, and the model they train, next to nn.Linear.
 
     O = X @ W + b          # (n, 10) logits
-    P = softmax(O)         # (n, 10) probabilities
+    P = softmax(O)         # (n, 10) probabilities, each row sums to 1
     L = cross_entropy(P, y)
 """
 
@@ -9,46 +9,35 @@ import torch
 from torch import nn
 
 from core.classifier import Concise, copy_into_linear, init_weights
-from core.settings import Setting, Table, lr_setting
-
-BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024)
-SETTINGS = Table((
-    Setting("scale", "Multiply the logits [1, 2, 3] by", 50, "choice", options=(1, 10, 30, 50, 100, 1000),
-            widget="select_slider", in_run=False),
-    lr_setting("lr", "learning rate", 0.1),
-    Setting("batch_size", "batch size", 256, "choice", options=BATCH_SIZES, widget="select_slider"),
-    Setting("num_epochs", "epochs", 5, min=1, max=50),
-    Setting("versions", "versions", ["scratch", "concise"], "multi", options=("scratch", "concise")),
-))
 
 # ---- softmax and cross-entropy, by hand ------------------------------------------------------------------
 
-def naive_softmax(O):
-    """exp(O) / sum(exp(O)): the textbook formula, which overflows for logits above about 88 in float32."""
+def naive_softmax(O: torch.Tensor) -> torch.Tensor:
+    """Return exp(O) / its row sums: the textbook formula, which overflows for logits above about 88 in float32."""
     E = torch.exp(O)
     return E / E.sum(dim=1, keepdim=True)
 
 
-def softmax(O):
-    """The same function, computed safely: subtracting each row's max changes nothing mathematically."""
+def softmax(O: torch.Tensor) -> torch.Tensor:
+    """Return the probabilities for the (m, k) logits, computed safely: subtracting a row's max changes nothing."""
     E = torch.exp(O - O.max(dim=1, keepdim=True).values)
     return E / E.sum(dim=1, keepdim=True)
 
 
-def cross_entropy(P, y):
-    """Mean of -log(probability given to the true class)."""
+def cross_entropy(P: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return the mean of -log(probability given to the true class)."""
     return -torch.log(P[torch.arange(len(y)), y]).mean()
 
 
-def softmax_cross_entropy_grad(P, y):
-    """dL/dO for L = cross_entropy(softmax(O), y): (P - one_hot(y)) / n. The exps cancel out."""
+def softmax_cross_entropy_grad(P: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Return dL/dO for L = cross_entropy(softmax(O), y): (P - one_hot(y)) / n. The exps cancel out."""
     dO = P.clone()
     dO[torch.arange(len(y)), y] -= 1
     return dO / len(y)
 
 
 def overflow_demo(scale: float) -> dict[str, float]:
-    """Cross-entropy of logits [1, 2, 3] * scale (true class 0), the naive way and the log-sum-exp way."""
+    """Return the cross-entropy of logits [1, 2, 3] * scale (true class 0), the naive way and the log-sum-exp way."""
     O = torch.tensor([[1.0, 2.0, 3.0]]) * scale  # float32, like real training
     y = torch.tensor([0])
     naive = cross_entropy(naive_softmax(O), y).item()
@@ -87,7 +76,7 @@ class SoftmaxScratch:
 
 
 def softmax_regression(version: str, seed: int = 0, device: torch.device | str = "cpu"):
-    """The scratch or concise softmax regression, both starting from the same weights."""
+    """Return the scratch or concise softmax regression, both starting from the same weights."""
     W, b = init_weights([784, 10], seed, device)
     if version == "scratch":
         return SoftmaxScratch(W, b)
