@@ -3,17 +3,27 @@
     Z1 = X @ W1 + b1       # (n, h)
     H  = act(Z1)           # (n, h)
     O  = H @ W2 + b2       # (n, 10) logits
+
+Also two checks on the original tutorial: its lr-100 step equals plain SGD with lr 100/256, and why its scratch
+and concise versions drift apart in float32.
 """
+
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from core.charts import LAYOUT
+from core.checks import check_lr, check_sizes
 from core.classifier import Concise, copy_into_linear, init_weights
+from core.curves import Curves
+from core.fashion_mnist import FashionMNIST
 from core.optimizers import OPTIMIZERS
 from core.settings import Setting, Table, lr_setting
 from core.softmax_regression import BATCH_SIZES, cross_entropy, softmax, softmax_cross_entropy_grad
+from core.training import SGDByHand, train_epochs
 
 # ---- activations and their derivatives, by hand ---------------------------------------------------------
 
@@ -57,11 +67,12 @@ SETTINGS = Table(
         Setting("cosine", "cosine learning-rate decay", True, "bool"),
         Setting("versions", "versions", ["scratch"], "multi", options=("scratch", "concise")),
     ),
-    # the defaults beat the 0.8833 benchmark MLP; the original tutorial's run is a button away
+    # the defaults beat the 0.8833 benchmark MLP; the tutorial's run takes the lr 0.5 of its concise version (its
+    # scratch version's lr 100, divided by the batch size, is plain SGD with lr 0.39: see compare_tutorial_step)
     presets={"good defaults": dict(num_hiddens=512, activation="relu", optimizer="SGD + momentum", lr=0.05,
                                    batch_size=128, num_epochs=12, cosine=True),
-             "the seed's run": dict(num_hiddens=256, activation="relu", optimizer="SGD", lr=0.5, batch_size=256,
-                                    num_epochs=5, cosine=False)},
+             "the tutorial's run": dict(num_hiddens=256, activation="relu", optimizer="SGD", lr=0.5, batch_size=256,
+                                        num_epochs=5, cosine=False)},
 )
 
 
@@ -100,13 +111,13 @@ class MLPScratch:
 
 
 def mlp(version: str, num_hiddens: int = 256, activation: str = "relu", seed: int = 0,
-        device: torch.device | str = "cpu"):
-    """The scratch or concise MLP 784 -> num_hiddens -> 10, both starting from the same weights."""
-    W1, b1, W2, b2 = init_weights([784, num_hiddens, 10], seed, device)
+        device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32):
+    """Return the scratch or concise MLP 784 -> num_hiddens -> 10, both starting from the same weights."""
+    W1, b1, W2, b2 = (p.to(dtype) for p in init_weights([784, num_hiddens, 10], seed, device))
     if version == "scratch":
         return MLPScratch(W1, b1, W2, b2, activation)
     net = nn.Sequential(nn.Linear(784, num_hiddens), NN_ACTIVATIONS[activation](), nn.Linear(num_hiddens, 10))
-    net.to(device)
+    net.to(device, dtype)
     copy_into_linear(net[0], W1, b1)
     copy_into_linear(net[2], W2, b2)
     return Concise(net)
@@ -119,4 +130,113 @@ def activation_figure(name: str) -> go.Figure:
     fig = go.Figure([go.Scatter(x=z.numpy(), y=f(z).numpy(), name=f"{name}(z)"),
                      go.Scatter(x=z.numpy(), y=df(z).numpy(), name=f"{name}'(z)", line_dash="dash")])
     fig.update_layout(title=f"{name} and its derivative", xaxis_title="z", **{**LAYOUT, "height": 300})
+    return fig
+
+
+# ---- the tutorial's learning rate of 100 ------------------------------------------------------------------
+
+TUTORIAL_LR = 100.0  # the from-scratch tutorial's lr, for an update that divides by the batch size
+
+
+def tutorial_sgd_step(params, lr: float, batch_size: int) -> None:
+    """Update params in place the tutorial's way, p <- p - lr * dL/dp / batch_size; return nothing."""
+    # meant for a loss summed over the batch; on a mean loss (here, and the tutorial's MLP) it divides a second time
+    for p in params:
+        p -= lr * p.grad / batch_size
+
+
+@dataclass
+class StepComparison:
+    """One step from the same float64 weights on the same batch, the tutorial's way and plain SGD's way."""
+
+    lr: float  # the tutorial's learning rate
+    batch_size: int
+    plain_lr: float  # lr / batch_size: plain SGD's learning rate for the same step
+    loss: float  # mean cross-entropy of the batch before the step
+    largest_update: float  # the largest |change| of any weight made by the tutorial's step
+    largest_plain_update: float  # the same for plain SGD's step
+    largest_difference: float  # the largest |tutorial's weight - plain SGD's weight| after the step
+
+
+def first_batch(data: FashionMNIST, batch_size: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the first batch (images (b, 784), labels (b,)) that train_epochs draws with this seed, on the CPU."""
+    order = torch.randperm(len(data.train_labels), generator=torch.Generator().manual_seed(seed))[:batch_size]
+    idx = order.to(data.train_images.device)  # index where the data lives, then copy only the batch
+    return data.train_images[idx].cpu(), data.train_labels[idx].cpu()
+
+
+def compare_tutorial_step(X: torch.Tensor, y: torch.Tensor, lr: float = TUTORIAL_LR, num_hiddens: int = 256,
+                          activation: str = "relu", seed: int = 0) -> StepComparison:
+    """Return one tutorial step (lr, then / batch size) against one SGDByHand step of lr / batch size, same start."""
+    # float64 on the CPU, so that any gap left is rounding, not the step; SGDByHand is what train_epochs runs
+    check_lr(lr)
+    batch_size = len(y)
+    X = X.to("cpu", torch.float64)
+    start = [p.to(torch.float64) for p in init_weights([784, num_hiddens, 10], seed, "cpu")]
+    tutorial, plain = (MLPScratch(*(p.clone() for p in start), activation) for _ in range(2))
+    loss, _ = tutorial.loss_and_grads(X, y)  # the gradients of the mean loss, as nn.CrossEntropyLoss gives them
+    tutorial_sgd_step(tutorial.parameters(), lr, batch_size)
+    plain.loss_and_grads(X, y)
+    SGDByHand(plain.parameters(), lr / batch_size).step()
+    pairs = list(zip(tutorial.parameters(), plain.parameters(), start))
+    return StepComparison(lr, batch_size, lr / batch_size, loss.item(),
+                          max((a - s).abs().max().item() for a, _, s in pairs),
+                          max((b - s).abs().max().item() for _, b, s in pairs),
+                          max((a - b).abs().max().item() for a, b, _ in pairs))
+
+
+# ---- scratch against concise, float32 against float64 -----------------------------------------------------
+
+def weights(model: MLPScratch | Concise) -> list[torch.Tensor]:
+    """Return W1 (784, h), b1, W2 (h, 10), b2 of either version (nn.Linear stores its weight transposed)."""
+    if isinstance(model, MLPScratch):
+        return model.parameters()
+    first, second = (m for m in model.net if isinstance(m, nn.Linear))
+    return [first.weight.T, first.bias, second.weight.T, second.bias]
+
+
+DRIFT_MAX_EPOCHS = 5  # the page's drift experiment trains at most this many epochs, to stay a few seconds long
+
+
+def version_drift(data: FashionMNIST, dtype: torch.dtype, num_train: int = 2048, num_test: int = 500,
+                  num_hiddens: int = 256, activation: str = "relu", optimizer: str = "SGD", lr: float = 0.5,
+                  batch_size: int = 256, num_epochs: int = 5, seed: int = 0, cosine: bool = False) -> Curves:
+    """Return per epoch (0: before training) the largest weight and logit gaps between scratch and concise in dtype."""
+    # both train from the same weights on the CPU, on the first num_train training images; the logit gap is on the
+    # first num_test test images, and "loss" is the scratch version's mean loss on its training images
+    check_sizes(num_train=num_train, num_test=num_test)
+    X, y = data.train_images[:num_train].to("cpu", dtype), data.train_labels[:num_train].cpu()
+    X_test = data.test_images[:num_test].to("cpu", dtype)
+    small = FashionMNIST(X, y, X_test, data.test_labels[:num_test].cpu(), data.source)
+    models = {v: mlp(v, num_hiddens, activation, seed, dtype=dtype) for v in ("scratch", "concise")}
+    runs = {v: train_epochs(m, small, optimizer, lr, batch_size, num_epochs, seed, cosine) for v, m in models.items()}
+    curves = Curves({"loss": [], "weight gap": [], "logit gap": []}, step="epoch")
+    for epoch in range(num_epochs + 1):
+        if epoch > 0:  # one more epoch of each version (the two runs draw the same batches)
+            histories = [next(run) for run in runs.values()]
+            if any(h.diverged_at is not None for h in histories):
+                curves.diverged_at = epoch
+                break
+        with torch.no_grad():
+            scratch, concise = models.values()
+            curves.values["loss"].append(F.cross_entropy(scratch(X), y).item())
+            curves.values["weight gap"].append(max((a - b).abs().max().item()
+                                                   for a, b in zip(weights(scratch), weights(concise))))
+            curves.values["logit gap"].append((scratch(X_test) - concise(X_test)).abs().max().item())
+    return curves
+
+
+def drift_figure(drifts: dict[str, Curves]) -> go.Figure:
+    """Return the weight gap (solid) and logit gap (dotted) per epoch on a log axis, one colour per precision."""
+    # a gap of exactly 0 (the weights before training) cannot sit on a log axis: it is left out
+    fig = go.Figure()
+    for i, (name, curves) in enumerate(drifts.items()):
+        for curve, dash in (("weight gap", "solid"), ("logit gap", "dot")):
+            values = curves.values[curve]
+            fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v if v > 0 else None for v in values],
+                                     mode="lines+markers", name=f"{name}: {curve}",
+                                     line=dict(dash=dash, color=("#1f77b4", "#d62728")[i % 2])))
+    fig.update_layout(title="How far apart scratch and concise end up", xaxis_title="epoch",
+                      yaxis_title="largest absolute difference", **LAYOUT)
+    fig.update_yaxes(type="log", exponentformat="power")
     return fig

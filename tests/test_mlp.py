@@ -1,11 +1,16 @@
-"""Lesson 7: the hand-written MLP against float64 autograd, the good defaults on real data, and the page."""
+"""Lesson 7: the hand-written MLP against float64 autograd, the good defaults on real data, the tutorial's lr-100
+step, scratch against concise in float32 and float64, and the page."""
+
+import inspect
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from classifier_fixtures import BUILTIN, as_double, toy
-from core import mlp
+from classifier_fixtures import BUILTIN, as_double, toy, toy_dataset
+from core import fashion_mnist, mlp
+from core.classifier import init_weights
 from core.training import train_epochs
 from fashion_fixtures import real_data_or_skip
 from helpers import chart_traces, open_with_data
@@ -43,6 +48,71 @@ def test_mlp_good_defaults_reach_0_885_on_real_data():
     assert history.epoch_values["test acc"][-1] >= 0.885
 
 
+@pytest.mark.parametrize("batch_size", [64, 37])
+def test_tutorial_step_is_plain_sgd_with_lr_over_batch_size(batch_size):
+    X, y = toy(batch_size)
+    step = mlp.compare_tutorial_step(X, y, 100.0, 32, "relu", seed=3)
+    assert step.batch_size == batch_size and step.plain_lr == 100.0 / batch_size
+    assert step.largest_update > 1e-3  # a real step was taken
+    assert step.largest_difference <= 1e-15 * step.largest_update  # the same step, to float64 rounding
+    # the answer key: autograd's gradient of the *mean* cross-entropy, times 100 / batch size
+    params = [p.double().requires_grad_() for p in init_weights([784, 32, 10], 3, "cpu")]
+    W1, b1, W2, b2 = params
+    F.cross_entropy(torch.relu(X @ W1 + b1) @ W2 + b2, y).backward()
+    expected = max((100.0 / batch_size * p.grad).abs().max().item() for p in params)
+    assert step.largest_update == pytest.approx(expected, rel=1e-10)
+
+
+def test_first_batch_is_the_batch_train_epochs_trains_on_first():
+    data, seen = toy_dataset(torch.float32), []
+    model = mlp.mlp("scratch", 8, "relu", seed=0)
+    original = model.loss_and_grads
+    model.loss_and_grads = lambda X, y: seen.append((X, y)) or original(X, y)
+    next(train_epochs(model, data, "SGD", 0.1, 32, 1, seed=5))
+    X, y = mlp.first_batch(data, 32, seed=5)
+    assert torch.equal(X, seen[0][0]) and torch.equal(y, seen[0][1])
+    assert not torch.equal(X, mlp.first_batch(data, 32, seed=6)[0])
+
+
+@pytest.fixture(scope="module")
+def drifts():
+    data = toy_dataset(torch.float32)
+    small = dict(num_train=300, num_test=100, num_hiddens=32, batch_size=32, num_epochs=3, seed=0)
+    return {(dtype, lr): mlp.version_drift(data, dtype, lr=lr, **small)
+            for dtype in (torch.float32, torch.float64) for lr in (0.5, 0.005)}
+
+
+def test_scratch_and_concise_agree_in_float64_and_drift_apart_in_float32(drifts):
+    f64, f32 = drifts[torch.float64, 0.5], drifts[torch.float32, 0.5]
+    assert len(f64.values["weight gap"]) == 4 and f64.values["weight gap"][0] == 0.0  # same start; 3 epochs
+    assert max(f64.values["weight gap"] + f64.values["logit gap"]) < 1e-10
+    assert f32.values["weight gap"][-1] > 1e-9 and f32.values["logit gap"][-1] > 1e-8
+    assert f32.values["weight gap"][-1] > 1e4 * max(f64.values["weight gap"])
+    torch.testing.assert_close(torch.tensor(f32.losses), torch.tensor(f64.losses), rtol=1e-4, atol=0)
+
+
+def test_a_larger_learning_rate_grows_the_float32_gap_faster(drifts):
+    assert drifts[torch.float32, 0.5].values["weight gap"][-1] > 10 * drifts[torch.float32, 0.005].values[
+        "weight gap"][-1]
+
+
+def test_drift_figure_draws_both_precisions_on_a_log_axis(drifts):
+    fig = mlp.drift_figure({"float32": drifts[torch.float32, 0.5], "float64": drifts[torch.float64, 0.5]})
+    assert [t.name for t in fig.data] == ["float32: weight gap", "float32: logit gap", "float64: weight gap",
+                                          "float64: logit gap"]
+    assert fig.data[0].y[0] is None and fig.layout.yaxis.type == "log"  # the exact 0 before training is left out
+
+
+def test_prose_uses_row_vectors_and_states_the_experiment_as_it_runs():
+    prose = " ".join((Path(__file__).resolve().parents[1] / "lessons" / "mlp.md").read_text().split())
+    assert "h = \\sigma(x W_1 + b_1), \\qquad o = h W_2 + b_2" in prose and "h^\\top" not in prose
+    defaults = inspect.signature(mlp.version_drift).parameters
+    assert f"at most {mlp.DRIFT_MAX_EPOCHS} epochs" in prose
+    assert f"first {defaults['num_train'].default:,} training images" in prose
+    assert f"logits on {defaults['num_test'].default} test images" in prose
+    assert "the tutorial's run" in mlp.SETTINGS.presets and "The tutorial's run" in prose
+
+
 def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     at = open_with_data("mlp", tiny_dir)
     at.select_slider(key="mlp_num_hiddens").set_value(32).run()
@@ -60,9 +130,33 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     assert any("diverged at epoch 1, batch" in e.value for e in at.error)
 
 
+def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
+    at = open_with_data("mlp", tiny_dir)
+    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    X, y = mlp.first_batch(fashion_mnist.load(tiny_dir, "cpu"), 128, seed=0)
+    step = mlp.compare_tutorial_step(X, y, 100.0, 32, "relu", seed=0)
+    table = next(t.value for t in at.table if "update" in t.value.columns)
+    assert list(table["update"]) == ["tutorial: p -= 100 * p.grad / 128", "plain SGD: p -= 0.78125 * p.grad"]
+    assert table.iloc[0, 1] == f"{step.largest_update:.3e}" == table.iloc[1, 1]
+    assert any(m.value == f"{step.largest_difference:.1e}" for m in at.metric)
+    assert any("the same step" in c.value for c in at.caption)
+    assert not any("mlp_drift_chart" in c.proto.id for c in at.get("plotly_chart"))  # only on request
+    at.number_input(key="mlp_num_epochs").set_value(2).run()
+    at.button(key="mlp_drift_measure").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [t["name"] for t in chart_traces(at, "mlp_drift_chart")] == [
+        "float32: weight gap", "float32: logit gap", "float64: weight gap", "float64: logit gap"]
+    shown, drifts = at.session_state["mlp_drift_result"]
+    assert shown["num_epochs"] == 2 and len(drifts["float64"].values["weight gap"]) == 3
+    assert max(drifts["float64"].values["weight gap"]) < 1e-10
+    assert any("Before training the weights are identical" in c.value for c in at.caption)
+    at.select_slider(key="mlp_lr").set_value(0.5).run()
+    assert any("press **Measure the drift** again" in i.value for i in at.info)
+
+
 def test_presets_set_the_controls(tiny_dir):
     at = open_with_data("mlp", tiny_dir)
-    at.button(key="preset_the seed's run").click().run()
+    at.button(key="preset_the tutorial's run").click().run()
     assert at.select_slider(key="mlp_lr").value == 0.5 and at.select_slider(key="mlp_num_hiddens").value == 256
     assert at.selectbox(key="mlp_optimizer").value == "SGD" and at.number_input(key="mlp_num_epochs").value == 5
 

@@ -1,5 +1,7 @@
 """Lesson 2: the four implementations against float64 autograd and each other, the autograd demos, the page."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -78,6 +80,39 @@ def test_translation_table_is_computed_from_the_two_sources():
     assert "pow" in square_row["PyTorch"] and "item" in square_row["changed"]
 
 
+@pytest.mark.parametrize("sizes", [(64, 1000, 100, 10), (5, 7, 3, 2)])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_column_major_forward_pass_is_the_row_major_one_transposed(sizes, seed):
+    N, D_in, H, D_out = sizes
+    p = make_problem(*sizes, seed=seed)
+    X, W1, W2 = (torch.from_numpy(a) for a in (p.X, p.W1, p.W2))
+    by_rows = ladder.forward_rows(X, W1, W2)
+    by_columns = ladder.forward_columns(X.t().contiguous(), W1, W2)  # X (D_in, N): one sample per column
+    assert by_rows.shape == (N, D_out) and by_columns.shape == (D_out, N)
+    expected = np.maximum(p.X @ p.W1, 0) @ p.W2  # NumPy's row-major answer, (N, D_out)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(by_rows.numpy(), expected, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(by_columns.numpy(), expected.T, rtol=0, atol=1e-12 * scale)
+
+
+def test_column_major_row_reads_its_lines_from_the_source_and_its_shapes_from_a_run():
+    check = ladder.column_major_row(5, 7, 3, 2, seed=1)
+    assert check.row["NumPy"] == "h = X.dot(W1)" and check.row["PyTorch"] == "h = W1.t().mm(X)"
+    assert "X (7, 5) instead of (5, 7)" in check.row["changed"]
+    assert "h is (3, 5) instead of (5, 3)" in check.row["changed"]
+    assert check.output_shapes == ((5, 2), (2, 5))
+    default = ladder.column_major_row()
+    assert "X (1000, 64) instead of (64, 1000)" in default.row["changed"]
+    assert default.relative_difference < 1e-12 and check.relative_difference < 1e-12
+
+
+def test_prose_counts_the_backward_lines_that_autograd_deletes():
+    diff = ladder.stage_diff(ladder.torch_by_hand, ladder.torch_autograd).splitlines()
+    deleted = [line for line in diff if line.startswith("-") and line[1:].strip().startswith("grad_")]
+    prose = " ".join((Path(__file__).resolve().parents[1] / "lessons" / "tensors_autograd.md").read_text().split())
+    assert len(deleted) == 6 and "the six lines of hand-written backward pass disappear" in prose
+
+
 def test_stage_diffs_show_what_changed():
     diff = ladder.stage_diff(ladder.torch_by_hand, ladder.torch_autograd)
     assert "+        loss.backward()" in diff and "-        grad_W1 = X.t().mm(grad_h)" in diff
@@ -145,6 +180,15 @@ def test_autograd_page_overlays_the_four_core_runs(autograd_page):
     shown = "\n".join(c.value for c in autograd_page.code)
     assert "class MyReLU(torch.autograd.Function)" in shown and "+        loss.backward()" in shown
     assert "a leaf Variable that requires grad" in shown
+
+
+def test_autograd_page_ends_the_translation_table_with_the_column_layout(autograd_page):
+    table = next(t.value for t in autograd_page.table if "changed" in t.value.columns)
+    assert len(table) == len(ladder.translation_table()) + 1
+    assert table.iloc[-1]["PyTorch"] == "h = W1.t().mm(X)" and "X (1000, 64)" in table.iloc[-1]["changed"]
+    gap = f"{ladder.column_major_row(seed=0).relative_difference:.1e}"
+    assert any(m.value == gap for m in autograd_page.metric)
+    assert any("this gap is rounding" in c.value for c in autograd_page.caption)
 
 
 def test_autograd_page_controls(autograd_page):

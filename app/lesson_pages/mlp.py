@@ -1,6 +1,7 @@
 """Lesson 7: a multilayer perceptron on FashionMNIST, from scratch and concise, trained live on the device."""
 
 import streamlit as st
+import torch
 
 import history
 import live_training as live
@@ -18,8 +19,9 @@ for col, name in zip(st.columns(len(presets) + 2), presets):
     col.button(f"Preset: {name}", on_click=settings.set, args=(presets[name],), key=f"preset_{name}")
 lr, num_hiddens, activation, optimizer, batch_size, num_epochs, cosine, versions = (
     settings.widget(name, col) for name, col in zip(settings.table.names, st.columns(4) + st.columns(4)))
+seed = ui.seed()
 run_settings = dict(versions=versions, optimizer=optimizer, lr=lr, batch_size=batch_size, num_epochs=num_epochs,
-                cosine=cosine, num_hiddens=num_hiddens, activation=activation, seed=ui.seed(), device=str(device))
+                    cosine=cosine, num_hiddens=num_hiddens, activation=activation, seed=seed, device=str(device))
 
 left, right = st.columns([2, 3])
 with left:
@@ -30,16 +32,77 @@ with right:
                    mlp.ACTIVATIONS[activation][1], mlp.mlp, training.make_optimizer,
                    training.SGDByHand, training.train_epochs, height=420, calls=[
                        "model = " + ui.call_text(mlp.mlp, versions[0] if versions else "scratch", num_hiddens,
-                                                 activation, ui.seed()),
+                                                 activation, seed),
                        ui.call_text(training.train_epochs, "model", "data", optimizer, lr, batch_size, num_epochs,
-                                    ui.seed(), cosine).replace("'model', 'data'", "model, data")])
+                                    seed, cosine).replace("'model', 'data'", "model, data")])
 
 if not versions:
     st.warning("Choose at least one version to train.")
-    st.stop()
-run = live.train_controls(
-    settings, run_settings, lambda v: mlp.mlp(v, num_hiddens, activation, run_settings["seed"], device), dataset)
-if run is not None:
-    live.show_results("mlp", run, run_settings, dataset, lambda model: (
-        "What the first 20 hidden units respond to", model.input_weights()[:, :20], [f"unit {i}" for i in range(20)]))
+else:
+    run = live.train_controls(
+        settings, run_settings, lambda v: mlp.mlp(v, num_hiddens, activation, run_settings["seed"], device), dataset)
+    if run is not None:
+        live.show_results("mlp", run, run_settings, dataset, lambda model: (
+            "What the first 20 hidden units respond to", model.input_weights()[:, :20],
+            [f"unit {i}" for i in range(20)]))
 history.show("mlp", settings)
+
+# ---- the tutorial's lr 100, divided by the batch size ----------------------------------------------------
+st.header("The tutorial's learning rate of 100")
+st.markdown(text["The tutorial's learning rate of 100"])
+X, y = mlp.first_batch(dataset, batch_size, seed)
+step = mlp.compare_tutorial_step(X, y, mlp.TUTORIAL_LR, num_hiddens, activation, seed)
+left, right = st.columns([2, 3])
+with left:
+    st.table([{"update": f"tutorial: p -= {step.lr:g} * p.grad / {step.batch_size}",
+               "largest change of a weight": f"{step.largest_update:.3e}"},
+              {"update": f"plain SGD: p -= {step.plain_lr:g} * p.grad",
+               "largest change of a weight": f"{step.largest_plain_update:.3e}"}], hide_index=True)
+    st.metric("largest difference between the two results", f"{step.largest_difference:.1e}")
+    verdict = ("the same step" if step.largest_difference <= 1e-15 * step.largest_update
+               else "not the same step")
+    st.caption(f"One batch of {step.batch_size} images (mean loss {step.loss:.4f}), {num_hiddens} {activation} "
+               f"units, weights of seed {seed}, in float64: {verdict}. With learning rate {step.lr:g} and no "
+               f"division the changes would be {step.batch_size} times larger.")
+with right:
+    ui.show_source(mlp.tutorial_sgd_step, mlp.compare_tutorial_step, mlp.first_batch, height=360, calls=[
+        "X, y = " + ui.call_text(mlp.first_batch, "data", batch_size, seed).replace("'data'", "data"),
+        ui.call_text(mlp.compare_tutorial_step, "X", "y", mlp.TUTORIAL_LR, num_hiddens, activation, seed)
+        .replace("'X', 'y'", "X, y")])
+
+# ---- scratch against concise, float32 against float64 --------------------------------------------------
+st.header("Why scratch and concise drift apart")
+st.markdown(text["Why scratch and concise drift apart"])
+drift_settings = dict(num_hiddens=num_hiddens, activation=activation, optimizer=optimizer, lr=lr,
+                      batch_size=batch_size, num_epochs=min(num_epochs, mlp.DRIFT_MAX_EPOCHS), seed=seed,
+                      cosine=cosine)
+if st.button("Measure the drift", key="mlp_drift_measure", help="Trains four small runs on the CPU: some seconds."):
+    with st.spinner("Training both versions in float32 and in float64…"):
+        st.session_state["mlp_drift_result"] = drift_settings, {
+            name: mlp.version_drift(dataset, dtype, **drift_settings)
+            for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}
+measured = st.session_state.get("mlp_drift_result")
+if measured is not None:
+    shown, drifts = measured
+    if shown != drift_settings:
+        st.info("Measured with " + ", ".join(f"{k} = {v}" for k, v in shown.items() if drift_settings[k] != v)
+                + "; the controls have changed since: press **Measure the drift** again.")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(mlp.drift_figure(drifts), key="mlp_drift_chart")
+    with right:
+        last = {name: (curves.values["weight gap"][-1], curves.values["logit gap"][-1])
+                for name, curves in drifts.items()}
+        epochs = len(drifts["float32"].values["weight gap"]) - 1
+        st.dataframe([{"precision": name, "epoch": e, **{k: f"{curves.values[k][e]:.1e}"
+                                                          for k in ("weight gap", "logit gap")}}
+                      for name, curves in drifts.items() for e in range(len(curves.losses))], hide_index=True)
+        for name, curves in drifts.items():
+            ui.report_divergence(f"The {name} run", curves)
+        st.caption(f"Before training the weights are identical, yet the logits already differ by "
+                   f"{drifts['float32'].values['logit gap'][0]:.1e} in float32 and "
+                   f"{drifts['float64'].values['logit gap'][0]:.1e} in float64: the two forward passes round "
+                   f"differently. After {epochs} epochs the weights differ by {last['float32'][0]:.1e} in float32 "
+                   f"and {last['float64'][0]:.1e} in float64.")
+    ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, height=360,
+                   calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
+                          for dtype in (torch.float32, torch.float64)])

@@ -55,7 +55,23 @@ history.show("tensors_autograd", settings)
 # ---- translation table and diffs ----------------------------------------------------------------------------
 st.header("From NumPy to PyTorch")
 st.markdown(text["From NumPy to PyTorch"])
-st.table(ladder.translation_table(), hide_index=True)
+layout = ladder.column_major_row(seed=seed)
+st.table(ladder.translation_table() + [layout.row], hide_index=True)
+
+st.subheader("One sample per column")
+st.markdown(text["One sample per column"])
+left, right = st.columns([2, 3])
+with left:
+    st.metric("largest gap between the two outputs (one transposed), relative to their size",
+              f"{layout.relative_difference:.1e}")
+    same = layout.relative_difference < 1e-12  # float64 keeps about 16 significant digits
+    st.caption(f"Output {layout.output_shapes[0]} by rows and {layout.output_shapes[1]} by columns, from the data "
+               f"and weights of seed {seed} in float64. "
+               + ("float64 keeps about 16 significant digits, so this gap is rounding: the two layouts compute the "
+                  "same numbers." if same else "That is more than rounding: the two layouts disagree."))
+with right:
+    ui.show_source(ladder.forward_rows, ladder.forward_columns, ladder.column_major_row, height=300,
+                   calls=[ui.call_text(ladder.column_major_row, seed=seed)])
 
 st.header("What changed between stages")
 st.markdown(text["What changed between stages"])

@@ -9,6 +9,7 @@ import inspect
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -197,3 +198,47 @@ def stage_diff(a: Callable, b: Callable) -> str:
         text = inspect.getsource(fn)
         return (inspect.getsource(MyReLU) + "\n" + text if fn is torch_custom_function else text).splitlines()
     return "\n".join(difflib.unified_diff(source(a), source(b), a.__name__, b.__name__, lineterm="", n=2))
+
+
+# ---- one sample per column --------------------------------------------------------------------------------
+# Some tutorials store a batch with one sample per column, X of shape (D_in, N), and write every product
+# transposed. The weights can stay the same; only the order of the factors changes.
+
+def forward_rows(X, W1, W2):
+    """Return y_hat (N, D_out) for X (N, D_in), one sample per row: the layout of the four stages."""
+    h = X.mm(W1)  # (N, D_in) @ (D_in, H) = (N, H)
+    return h.clamp(min=0).mm(W2)  # (N, H) @ (H, D_out) = (N, D_out)
+
+
+def forward_columns(X, W1, W2):
+    """Return y_hat (D_out, N) for X (D_in, N), one sample per column, with the same W1 (D_in, H), W2 (H, D_out)."""
+    h = W1.t().mm(X)  # (H, D_in) @ (D_in, N) = (H, N)
+    return W2.t().mm(h.clamp(min=0))  # (D_out, H) @ (H, N) = (D_out, N)
+
+
+@dataclass
+class LayoutCheck:
+    """Both layouts run on the same float64 data and weights."""
+
+    row: dict[str, str]  # a row for the translation table
+    relative_difference: float  # max |forward_columns(X^T) - forward_rows(X)^T| / max |forward_rows(X)|
+    output_shapes: tuple[tuple[int, ...], tuple[int, ...]]  # (rows layout, columns layout)
+
+
+def column_major_row(N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10, seed: int = 0) -> LayoutCheck:
+    """Return the translation-table row for one sample per column (its lines read from the source, its shapes from
+    a run) and how far the column layout's output is from the row layout's, transposed, relative to its size."""
+    p = make_problem(N, D_in, H, D_out, seed)
+    X, W1, W2 = (torch.from_numpy(a) for a in (p.X, p.W1, p.W2))  # float64; X (N, D_in)
+    by_rows, by_columns = forward_rows(X, W1, W2), forward_columns(X.t(), W1, W2)
+    h_rows, h_columns = X.mm(W1), W1.t().mm(X.t())
+
+    def h_line(fn: Callable) -> str:
+        return next(line.split("#")[0].strip() for line in body_lines(fn) if line.strip().startswith("h = "))
+
+    row = {"NumPy": h_line(numpy_by_hand), "PyTorch": h_line(forward_columns),
+           "changed": f"one sample per column: X {tuple(X.t().shape)} instead of {tuple(X.shape)}, "
+                      f"so h is {tuple(h_columns.shape)} instead of {tuple(h_rows.shape)}: the same numbers, "
+                      "transposed"}
+    gap = ((by_columns - by_rows.t()).abs().max() / by_rows.abs().max()).item()  # rounding only: a different order
+    return LayoutCheck(row, gap, (tuple(by_rows.shape), tuple(by_columns.shape)))
