@@ -8,7 +8,7 @@ from core import runs
 from core.curves import Curves
 from core.torch_nn import SETTINGS
 
-SETTINGS_A = SETTINGS.defaults() | {"seed": 0, "device": "cpu"}
+SETTINGS_A = {name: SETTINGS.defaults()[name] for name in SETTINGS.run_names()} | {"seed": 0, "device": "cpu"}
 
 
 def curves(losses, diverged_at=None):
