@@ -60,7 +60,7 @@ def call_text(function: Callable, *args: object, **kwargs: object) -> str:
     """'train(N=64, lr=0.0001)': a call as it ran, with its real arguments (reprs, long ones shortened)."""
     def show(value: object) -> str:
         text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
+        return text if len(text) <= 240 else text[:237] + "..."  # a dict of five learning rates fits whole
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]
     return f"{function.__name__}({', '.join(parts)})"
 
@@ -85,6 +85,14 @@ def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Trainin
         results[name] = run(name)
     bar.empty()
     return results
+
+
+def metrics(*items: tuple[str, str] | tuple[str, str, str]) -> None:
+    """(label, value[, help]) metrics side by side, each as wide as its value: a row that does not fit wraps onto
+    the next line instead of cutting a value off ("3.79e…")."""
+    with st.container(horizontal=True, gap="large"):
+        for label, value, *help_text in items:
+            st.metric(label, value, help=help_text[0] if help_text else None, width="content")
 
 
 def report_divergence(name: str, curves: Curves) -> None:

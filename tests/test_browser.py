@@ -19,6 +19,12 @@ def screenshot(page, name: str, tmp_path: Path) -> None:
     page.screenshot(path=folder / f"{name}.png", full_page=True)
 
 
+# text that the browser shortens with an ellipsis ("3.79e…"), on visible elements other than inputs
+CUT_OFF = ("() => Array.from(document.querySelectorAll('[data-testid=stMain] *')).filter(e => e.tagName !== 'INPUT'"
+           " && getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1"
+           " && e.offsetParent !== null).map(e => e.textContent)")
+
+
 def test_home_to_backprop_lesson_and_back_again(page, tmp_path):
     expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
     expect(page.get_by_role("link", name="Open")).to_have_count(len(LESSONS))
@@ -61,6 +67,7 @@ def test_every_lesson_page_renders_from_the_sidebar(page, lesson, tmp_path):
     expect(page.get_by_test_id("stCode").first).to_be_visible()  # every page shows the code that ran
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=60_000)  # the run has finished
     assert page.locator("[data-testid=stException]").count() == 0
+    assert page.evaluate(CUT_OFF) == []  # no label or value is cut off
     screenshot(page, lesson.slug, tmp_path)
 
 
@@ -83,6 +90,7 @@ def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page, tmp_path):
     expect(mlp_page.get_by_test_id("stImage").first).to_be_visible()
     assert mlp_page.get_by_test_id("stImage").count() == 24
     assert mlp_page.locator("[data-testid=stException]").count() == 0
+    assert mlp_page.evaluate(CUT_OFF) == []
     screenshot(mlp_page, "mlp-trained", tmp_path)
 
 
@@ -107,9 +115,12 @@ CONTROL = {"backprop_numpy": ("H (hidden units)", "H", "40"), "tensors_autograd"
 
 
 def settled(page) -> None:
-    """Wait until the page has finished running (its training included)."""
+    """Wait until the page has finished running (its training included) and nothing stale is left on it."""
     page.wait_for_timeout(500)
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=90_000)
+    # the status widget shows only after a delay: the script state and the stale marks say it for certain
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=90_000)
+    expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=30_000)
     expect(page.get_by_test_id("stCode").first).to_be_visible()
 
 

@@ -69,12 +69,11 @@ left, right = st.columns([5, 6])
 with left:
     st.plotly_chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
                                        diverged_at=result.diverged_at), key="bp_loss")
-    m = st.columns(3)
     if result.losses:
-        m[0].metric("first loss", f"{result.losses[0]:.3g}")
-        m[1].metric("final loss", f"{result.losses[-1]:.3g}")
+        shown = [("first loss", f"{result.losses[0]:.3g}"), ("final loss", f"{result.losses[-1]:.3g}")]
         if result.losses[-1] > 0:
-            m[2].metric("orders of magnitude", f"{math.log10(result.losses[0] / result.losses[-1]):.1f}")
+            shown.append(("orders of magnitude", f"{math.log10(result.losses[0] / result.losses[-1]):.1f}"))
+        ui.metrics(*shown)
 with right:
     ui.show_source(bp.train, bp.forward, bp.backward, calls=[ui.call_text(
         bp.train, N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)])

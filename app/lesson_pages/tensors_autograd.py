@@ -62,8 +62,9 @@ st.subheader("One sample per column")
 st.markdown(text["One sample per column"])
 left, right = st.columns([2, 3])
 with left:
-    st.metric("largest gap between the two outputs (one transposed), relative to their size",
-              f"{layout.relative_difference:.1e}")
+    st.metric("relative gap between the two outputs", f"{layout.relative_difference:.1e}",
+              help="The largest difference between the row-layout output and the transposed column-layout output, "
+                   "divided by the largest output value.")
     same = layout.relative_difference < 1e-12  # float64 keeps about 16 significant digits
     st.caption(f"Output {layout.output_shapes[0]} by rows and {layout.output_shapes[1]} by columns, from the data "
                f"and weights of seed {seed} in float64. "
