@@ -1,6 +1,8 @@
 """The two-layer network with torch.nn: nn.Sequential, a custom nn.Module, MSELoss and a manual update loop."""
 
+import io
 import math
+from dataclasses import dataclass
 
 import plotly.graph_objects as go
 import torch
@@ -16,7 +18,11 @@ SETTINGS = Table((
     Setting("num_iters", "iterations", 500, min=1, max=2000, step=50),
     Setting("H", "H (hidden units)", 100, min=1, max=1000),
     Setting("normal_init", "Redraw weights with nn.init.normal_", True, "bool"),
+    Setting("dropout", "dropout probability p", 0.5, "float", min=0.0, max=0.9, step=0.1, widget="slider",
+            in_run=False),
 ))
+
+DATA_STREAM = 2**31  # added to the seed for the data: seeds are below 2**31, so never the weights' seed
 
 
 def make_sequential(D_in: int, H: int, D_out: int) -> nn.Sequential:
@@ -43,7 +49,9 @@ class TwoLayerNet(nn.Module):
 
 def make_data(N: int, D_in: int, D_out: int, seed: int, device: torch.device | str) -> tuple[torch.Tensor, ...]:
     """Random inputs and targets, drawn on the CPU (same numbers on every device) then moved."""
-    g = torch.Generator().manual_seed(seed)
+    # A stream of their own: with manual_seed(seed) for the weights too, row n of X would be drawn from the same
+    # random numbers as row n of the first layer's weights, and the two would be strongly correlated.
+    g = torch.Generator().manual_seed(seed + DATA_STREAM)
     return torch.randn(N, D_in, generator=g).to(device), torch.randn(N, D_out, generator=g).to(device)
 
 
@@ -111,3 +119,97 @@ def weights_histogram_figure(run: Curves) -> go.Figure:
     fig.update_layout(title="First-layer weights", barmode="overlay", xaxis_title="weight value",
                       yaxis_title="count", **LAYOUT)
     return fig
+
+
+# ---- what initialisation changes -------------------------------------------------------------------------------
+
+def init_scales(H: int = 100, seed: int = 0, N: int = 64, D_in: int = 1000, D_out: int = 10) -> list[dict[str, object]]:
+    """Return, per linear layer, the weights' std under both initialisations, their ratio next to sqrt(3 fan_in),
+    and how many times larger the layer's output is with normal_ (ratio of output stds, on the seed's data)."""
+    X, _ = make_data(N, D_in, D_out, seed, "cpu")
+    models = [build("Sequential", D_in, H, D_out, seed, normal_init, "cpu") for normal_init in (False, True)]
+    output_std = []  # per model: the std of each Linear layer's output
+    with torch.no_grad():
+        for model in models:
+            h, stds = X, []
+            for layer in model:
+                h = layer(h)
+                if isinstance(layer, nn.Linear):
+                    stds.append(h.std().item())
+            output_std.append(stds)
+    rows = []
+    for i, (default, normal) in enumerate(zip(*(
+            [m for m in model if isinstance(m, nn.Linear)] for model in models))):
+        fan_in = default.in_features
+        w_default, w_normal = default.weight.std().item(), normal.weight.std().item()
+        rows.append({"layer": f"Linear {fan_in} → {default.out_features}", "fan-in": fan_in,
+                     "weight std, default": w_default, "weight std, normal_": w_normal,
+                     "weight ratio": w_normal / w_default, "√(3·fan-in)": math.sqrt(3 * fan_in),
+                     "output std ratio": output_std[1][i] / output_std[0][i]})
+    return rows
+
+
+def first_step(H: int = 100, lr: float = 1e-6, seed: int = 0, N: int = 64, D_in: int = 1000,
+               D_out: int = 10) -> list[dict[str, object]]:
+    """Return, for each initialisation, the first loss L, the gradient's norm and lr·‖∇L‖²/L: to first order, the
+    fraction of the loss one step of plain gradient descent removes (the step -lr·∇L lowers L by lr·‖∇L‖²)."""
+    check_lr(lr)
+    X, y = make_data(N, D_in, D_out, seed, "cpu")
+    rows = []
+    for name, normal_init in (("nn.Linear default", False), ("nn.init.normal_", True)):
+        model = build("Sequential", D_in, H, D_out, seed, normal_init, "cpu")
+        loss = nn.MSELoss(reduction="sum")(model(X), y)
+        loss.backward()
+        squared = sum((p.grad ** 2).sum().item() for p in model.parameters())
+        rows.append({"initialisation": name, "first loss": loss.item(), "‖∇L‖": math.sqrt(squared),
+                     "lr·‖∇L‖²/L": lr * squared / loss.item()})
+    return rows
+
+
+# ---- a module is an object, a function is a function -----------------------------------------------------------
+
+def relu_module_versus_function() -> list[tuple[str, str]]:
+    """Return (code, what really happened) for nn.ReLU(x) used wrongly, then nn.ReLU()(x) and F.relu(x)."""
+    x = torch.tensor([-2.0, -0.5, 0.0, 1.5])
+    shown = [("x", repr(x))]
+    wrong = nn.ReLU(x)  # no error yet: x is taken as the constructor's `inplace` argument
+    shown.append(("y = nn.ReLU(x); type(y)", repr(type(wrong))))
+    for code, use in (("y.sum()", lambda: wrong.sum()),
+                      ("nn.Linear(4, 2)(y)", lambda: nn.Linear(4, 2)(wrong)),
+                      ("print(y)", lambda: print(wrong, file=io.StringIO()))):
+        try:
+            shown.append((code, repr(use())))
+        except (AttributeError, TypeError, RuntimeError) as err:
+            shown.append((code, f"{type(err).__name__}: {err}"))
+    shown.append(("nn.ReLU()(x)", repr(nn.ReLU()(x))))
+    shown.append(("F.relu(x)", repr(nn.functional.relu(x))))
+    return shown
+
+
+# ---- train() and eval() ----------------------------------------------------------------------------------------
+
+def make_dropout_net(p: float = 0.5, seed: int = 0) -> nn.Sequential:
+    """Return a seeded Linear(4, 8) -> ReLU -> Dropout(p) -> Linear(8, 2)."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Dropout(p), nn.Linear(8, 2))
+
+
+@dataclass
+class TrainEval:
+    flags: dict[str, dict[str, bool]]  # mode -> module name -> its .training flag after model.train() / .eval()
+    outputs: dict[str, tuple[torch.Tensor, torch.Tensor]]  # mode -> two calls on the same input, (3, 2) each
+    same: dict[str, bool]  # mode -> whether the two calls gave identical outputs
+    eval_requires_grad: bool  # eval() is not no_grad(): the output still records its graph
+
+
+def train_versus_eval(p: float = 0.5, seed: int = 0) -> TrainEval:
+    """Call one dropout network twice on the same input in train mode, then twice in eval mode."""
+    model = make_dropout_net(p, seed)
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(seed))
+    flags, outputs = {}, {}
+    for mode in ("train", "eval"):
+        model.train() if mode == "train" else model.eval()  # sets .training on the model and every submodule
+        flags[mode] = {f"{name or 'model'}: {type(m).__name__}": m.training for name, m in model.named_modules()}
+        outputs[mode] = (model(x), model(x))  # dropout draws a fresh random mask on each call in train mode
+    return TrainEval(flags, {k: (a.detach(), b.detach()) for k, (a, b) in outputs.items()},
+                     {k: torch.equal(a, b) for k, (a, b) in outputs.items()}, outputs["eval"][0].requires_grad)
