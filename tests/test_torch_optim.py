@@ -1,5 +1,7 @@
 """Lesson 4: the optimizer race, paths on surfaces, six points, and the page."""
 
+import ast
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -47,6 +49,45 @@ def test_every_optimizer_in_the_race_lowers_the_loss_from_one_start():
         assert run.diverged_at is None and run.losses[-1] < 0.1 * run.losses[0], name
 
 
+def test_from_normal_init_sgd_diverges_and_adam_barely_moves_at_the_default_rates():
+    lrs = {name: lr for name, (_, _, lr) in OPTIMIZERS.items()}
+    runs = ol.race(lrs, init="normal_", num_iters=500)
+    assert runs["SGD"].diverged_at is not None and runs["SGD + momentum"].diverged_at is not None
+    adam, rmsprop, adagrad = runs["Adam"], runs["RMSprop"], runs["Adagrad"]
+    assert adam.losses[0] > 1e7 and adam.losses[-1] > 0.1 * adam.losses[0] > 1e6  # the seed saw 3.8e7 -> 1.0e7
+    assert rmsprop.losses[-1] > 1e6 and adagrad.losses[-1] < 10
+    assert adam.outputs["moved"] < 500 * lrs["Adam"]  # about lr per weight per step: 0.040 of at most ~0.05
+    assert adagrad.outputs["moved"] > 2 * adam.outputs["moved"]
+
+
+def test_from_normal_init_a_larger_rate_is_what_adam_needs():
+    assert ol.race({"Adam": 1e-2}, init="normal_", num_iters=500)["Adam"].losses[-1] < 1e-3
+
+
+def test_adams_first_step_is_lr_per_weight_whatever_the_gradient_scale():
+    for init in ol.INITS:
+        run = ol.race({"Adam": 1e-4, "SGD": 1e-7}, init=init, num_iters=1)
+        assert run["Adam"].values["mean |step|"][0] == pytest.approx(1e-4, rel=1e-3)
+    small = ol.race({"SGD": 1e-7}, init="default", num_iters=1)["SGD"].values["mean |step|"][0]
+    large = ol.race({"SGD": 1e-7}, init="normal_", num_iters=1)["SGD"].values["mean |step|"][0]
+    assert large > 1e3 * small  # SGD's step follows the gradient's scale
+
+
+def test_adagrad_steps_shrink_while_rmsprop_rebounds_from_its_lowest_loss():
+    runs = ol.race({"RMSprop": 1e-4, "Adagrad": 1e-2}, num_iters=500)
+    rms, ada = runs["RMSprop"].losses, runs["Adagrad"].losses
+    best = min(range(len(rms)), key=rms.__getitem__)
+    assert rms[best] < 1e-10 and 300 < best < 450 and rms[-1] > 1e3 * rms[best]  # the seed saw 2.3e-12 at 383
+    assert ada[-1] < 10 * min(ada)
+    steps = runs["Adagrad"].values["mean |step|"]
+    assert steps[-1] < 1e-6 * steps[0]
+
+
+def test_bad_init():
+    with pytest.raises(ValueError, match="init must be one of default, normal_"):
+        ol.race({"Adam": 1e-4}, init="xavier")
+
+
 def test_step_is_the_manual_update():
     assert ol.manual_versus_step(num_iters=20) < 1e-6
 
@@ -90,6 +131,15 @@ def test_log_softmax_plus_nll_is_cross_entropy():
         assert result["difference"] < 1e-6 and result["cross_entropy"] > 0
 
 
+def test_repeated_points_are_drawn_once_with_their_count():
+    fig = sp.decision_figure(sp.init_params(0), "t")
+    points = {(x, y, t): size for trace in fig.data[1:] for x, y, t, size in
+              zip(trace.x, trace.y, trace.text, trace.marker.size)}
+    assert len(points) == 4 and (0.0, 0.0, "×3") in points
+    assert points[(0.0, 0.0, "×3")] > max(size for (_, _, t), size in points.items() if t == "")
+    assert [t.name for t in fig.data[1:]] == ["class 0", "class 1", "class 2"]
+
+
 def test_decision_regions_agree_with_predictions_on_the_points():
     run = sp.train_optim(sp.init_params(0))
     fig = sp.decision_figure(run.outputs, "t")
@@ -109,7 +159,17 @@ def test_optim_page_race_paths_and_six_points():
     at.select_slider(key="op_lr_sgd").set_value(1e-5).run()
     sgd = ol.race({"SGD": 1e-5})["SGD"]
     assert chart_traces(at, "op_race")[0]["y"] == pytest.approx(sgd.losses, rel=1e-6)
+    call = next(c.value for c in at.code if c.value.startswith("race("))  # the call that ran, whole
+    assert ast.literal_eval(call[len("race("):call.index("}") + 1]) == {
+        name: 1e-5 if name == "SGD" else lr for name, (_, _, lr) in OPTIMIZERS.items()}
     at.selectbox(key="op_surface").set_value("Rosenbrock").run()
     assert "Rosenbrock" in next(c.proto.spec for c in at.get("plotly_chart") if c.proto.id.endswith("op_paths"))
+    assert len(chart_traces(at, "op_race_steps")) == len(OPTIMIZERS)
+    at.radio(key="op_init").set_value("normal_").run()
+    assert chart_traces(at, "op_race")[0]["y"][0] == pytest.approx(ol.race({"SGD": 1e-5}, init="normal_",
+                                                                           num_iters=1)["SGD"].losses[0])
+    table = at.dataframe[0].value
+    assert table["optimizer"].tolist() == list(OPTIMIZERS) and "mean |Δw| over the run" in table.columns
+    assert any("SGD diverged at iteration" in e.value for e in at.error)
     at.multiselect(key="op_optimizers").set_value([]).run()
     assert not at.exception and any("at least one optimizer" in w.value for w in at.warning)

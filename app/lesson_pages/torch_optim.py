@@ -23,24 +23,34 @@ seed = ui.seed()
 # ---- the race ---------------------------------------------------------------------------------------------------
 st.header("The race")
 st.markdown(text["The race"])
-chosen = settings.widget("optimizers")
+top = st.columns([3, 2])
+chosen = settings.widget("optimizers", top[0])
+init = settings.widget("init", top[1], horizontal=True)
 cols = st.columns(len(OPTIMIZERS) + 1)
 lrs = {name: settings.widget(LR_NAMES[name], col) for col, name in zip(cols, OPTIMIZERS) if name in chosen}
 num_iters = settings.widget("num_iters", cols[-1])
-st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; nn.Linear's default initialisation; "
+st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; initial weights: {ol.INITS[init]}; "
            f"float32 on **{device}**.")
 
 
 @cached
-def race_one(name: str, lr: float, num_iters: int, seed: int, device: str) -> Curves:
-    return ol.race({name: lr}, num_iters=num_iters, seed=seed, device=device)[name]
+def race_one(name: str, lr: float, init: str, num_iters: int, seed: int, device: str) -> Curves:
+    return ol.race({name: lr}, init=init, num_iters=num_iters, seed=seed, device=device)[name]
+
+
+def lowest(run: Curves) -> tuple[str, int | None]:
+    """The run's lowest loss, formatted, and the step it was reached at."""
+    if not run.losses:
+        return "—", None
+    best = min(range(len(run.losses)), key=run.losses.__getitem__)
+    return f"{run.losses[best]:.2g}", best
 
 
 if not chosen:
     st.warning("Choose at least one optimizer for the race.")
 else:
     started = time.perf_counter()
-    runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], num_iters, seed, str(device)))
+    runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], init, num_iters, seed, str(device)))
     history.record("torch_optim", settings, runs, time.perf_counter() - started, str(device))
     for name, run in runs.items():
         ui.report_divergence(name, run)
@@ -48,13 +58,21 @@ else:
     with left:
         st.plotly_chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
                         key="op_race")
-        st.dataframe([{"optimizer": n, "lr": f"{lrs[n]:.0e}", "first loss": f"{r.losses[0]:.4g}" if r.losses else "—",
-                       "final loss": f"{r.losses[-1]:.3g}" if r.losses else "—", "diverged at": r.diverged_at}
-                      for n, r in runs.items()], hide_index=True)
+        st.plotly_chart(charts.loss_figure({n: r.values["mean |step|"] for n, r in runs.items()},
+                                           title="Size of each step", y_title="mean |Δw| per weight"),
+                        key="op_race_steps")
     with right:
-        ui.show_source(ol.race, ol.train_with, calls=[ui.call_text(
-            ol.race, lrs, num_iters=num_iters, seed=seed, device=str(device))])
+        st.dataframe([{"optimizer": n, "lr": f"{lrs[n]:.0e}", "first loss": f"{r.losses[0]:.4g}" if r.losses else "—",
+                       "lowest loss": lowest(r)[0], "at step": lowest(r)[1],
+                       "final loss": f"{r.losses[-1]:.3g}" if r.losses else "—", "diverged at": r.diverged_at,
+                       "mean |Δw| over the run": f"{r.outputs['moved']:.2g}" if "moved" in r.outputs else "—"}
+                      for n, r in runs.items()], hide_index=True)
+        ui.show_source(ol.race, ol.start_model, ol.train_with, height=360, calls=[ui.call_text(
+            ol.race, lrs, init=init, num_iters=num_iters, seed=seed, device=str(device))])
 history.show("torch_optim", settings)
+
+st.subheader("Starting from nn.init.normal_")
+st.markdown(text["Starting from nn.init.normal_"])
 
 # ---- step() is the loop ------------------------------------------------------------------------------------------
 st.header("optimizer.step() is the loop we wrote")
@@ -104,12 +122,11 @@ def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[Curves, Curve
 
 
 manual, auto = six_point_runs(seed, six_lr, epochs)
-m = st.columns(4)
-m[0].metric("accuracy, by hand", f"{manual.values['accuracy'][-1]:.0%}")
-m[1].metric("accuracy, optim.SGD", f"{auto.values['accuracy'][-1]:.0%}")
-m[2].metric("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}")
 same = sp.loss_equivalence(seed)
-m[3].metric("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}")
+ui.metrics(("accuracy, by hand", f"{manual.values['accuracy'][-1]:.0%}"),
+           ("accuracy, optim.SGD", f"{auto.values['accuracy'][-1]:.0%}"),
+           ("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}"),
+           ("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}"))
 left, right = st.columns(2)
 with left:
     st.plotly_chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
@@ -121,4 +138,5 @@ with left:
 with right:
     st.plotly_chart(sp.decision_figure(auto.outputs, "Decision regions after training (optim.SGD)"),
                     key="op_six_regions")
+    st.caption("Three of the six points sit at (0, 0), all of class 0: the larger marker labelled ×3.")
     ui.show_source(sp.train_manual, sp.train_optim, sp.loss_equivalence, height=360)

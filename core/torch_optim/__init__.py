@@ -2,6 +2,7 @@
 
 from core.optimizers import OPTIMIZERS
 from core.settings import Setting, Table, lr_setting
+from core.torch_optim.race import INITS
 from core.torch_optim.surfaces import SURFACES
 
 LR_NAMES = {name: "lr_" + name.lower().replace(" + ", "_") for name in OPTIMIZERS}  # "SGD + momentum": lr_sgd_momentum
@@ -11,6 +12,8 @@ SETTINGS = Table((
     Setting("optimizers", "Optimizers", list(OPTIMIZERS), "multi", options=tuple(OPTIMIZERS)),
     *(lr_setting(LR_NAMES[name], f"lr: {name}", default) for name, (_, _, default) in OPTIMIZERS.items()),
     Setting("num_iters", "iterations", 500, min=1, max=2000, step=50),
+    Setting("init", "initial weights", "default", "choice", options=tuple(INITS), labels=INITS.__getitem__,
+            widget="radio", help="Both start from the same seeded network; normal_ redraws its weights from N(0, 1)."),
     Setting("surface", "Surface", "ill-conditioned quadratic", "choice", options=tuple(SURFACES), in_run=False),
     *(setting for surface, short in SURFACE_NAMES.items() for setting in (
         lr_setting(f"{short}_lr", "learning rate (all)", SURFACES[surface].lr, in_run=False),

@@ -34,6 +34,7 @@ def logits_of(params: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
 
 
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Return the fraction of rows whose largest logit is at the label."""
     return (logits.argmax(dim=1) == labels).float().mean().item()
 
 
@@ -99,7 +100,8 @@ def loss_equivalence(seed: int = 0) -> dict[str, float]:
 
 
 def decision_figure(params: dict[str, torch.Tensor], title: str) -> go.Figure:
-    """The predicted class over the plane, with the six training points on top."""
+    """The predicted class over the plane, with the training points on top: a point that occurs several times is
+    drawn once, larger, with its count ("×3")."""
     xs = np.linspace(-0.5, 1.5, 161)
     grid = torch.tensor(np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2), dtype=torch.float32)
     with torch.no_grad():
@@ -110,9 +112,13 @@ def decision_figure(params: dict[str, torch.Tensor], title: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(x=xs, y=xs, z=regions, zmin=-0.5, zmax=2.5, colorscale=steps, showscale=False,
                                hoverinfo="skip"))
     for k, symbol in enumerate(("circle", "square", "diamond")):
-        pts = X[y == k].numpy()
-        fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=f"class {k}",
-                                 marker=dict(symbol=symbol, size=14, color=dark[k], line=dict(width=2, color="black"))))
+        pts, counts = torch.unique(X[y == k], dim=0, return_counts=True)  # (0, 0) appears three times in class 0
+        counts = counts.tolist()
+        fig.add_trace(go.Scatter(x=pts[:, 0].numpy(), y=pts[:, 1].numpy(), mode="markers+text", name=f"class {k}",
+                                 text=[f"×{c}" if c > 1 else "" for c in counts], textposition="top right",
+                                 textfont=dict(size=16, color=dark[k]),
+                                 marker=dict(symbol=symbol, size=[14 + 6 * (c - 1) for c in counts], color=dark[k],
+                                             line=dict(width=2, color="black"))))
     fig.update_layout(title=title, xaxis_title="feature 1", yaxis_title="feature 2",
                       **{**LAYOUT, "height": 380})
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
