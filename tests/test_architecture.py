@@ -32,6 +32,7 @@ def imported_core_modules(module: str) -> set[str]:
 
 def lesson_of(module: str) -> int | None:
     """The index of the lesson a core module belongs to, or None for a shared module."""
+    module = module.replace("core.exercises.", "core.", 1)  # a lesson's exercise belongs to that lesson
     for i, package in enumerate(LESSON_PACKAGES):
         if module == package or module.startswith(package + "."):
             return i

@@ -1,0 +1,146 @@
+"""An exercise, and its check: run the learner's function in the sandbox, compare each tensor with autograd.
+
+Each lesson's exercise lives in core/exercises/<slug>.py as `EXERCISE`; this module imports no lesson.
+"""
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.curves import Curves
+from core.sandbox import Sandbox, SandboxError, run_once
+
+TOLERANCE = 1e-8  # float64 on both sides: only rounding differs
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """What the learner writes, how it is called, and how its answer is judged."""
+
+    id: str
+    title: str
+    task: str  # one or two sentences: what to write
+    starter: str  # the editor's first contents
+    reference: Callable  # the solution, a real function whose source the page shows on request
+    arguments: list[str]  # the function's parameters, in order
+    returns: list[str]  # names of what it returns, in order
+    shapes: dict[str, tuple[str, ...]]  # symbolic shape of each checked tensor, e.g. ("H", "D_out")
+    make_inputs: Callable[..., tuple[dict[str, np.ndarray], dict[str, int]]]  # (seed) -> (inputs, sizes)
+    expected: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]  # the answer key, float64 autograd
+    wrong_answers: Callable[[dict[str, np.ndarray]], dict[str, list[tuple[np.ndarray, str]]]]
+    hints: tuple[str, ...]
+    flavour: str = "numpy"  # "numpy": np arrays; "torch": the sandbox's torch-like tensors
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    state: list[str] = field(default_factory=list)  # inputs read back after the call (changed in place)
+    error_hints: dict[str, str] = field(default_factory=dict)  # text in a sandbox error -> what it means here
+    train: Callable[..., tuple[Curves, Curves]] | None = None  # (sandbox) -> (learner's run, reference run)
+
+    @property
+    def function(self) -> str:
+        return self.reference.__name__
+
+    def reference_source(self) -> str:
+        """Return the reference solution's source, as the page shows it."""
+        return inspect.getsource(self.reference)
+
+    def sandbox(self, code: str) -> Sandbox:
+        """Return an unstarted sandbox for this exercise's function written as `code`."""
+        return Sandbox(code, self.function, self.arguments, self.returns, self.flavour, self.groups, self.state)
+
+
+@dataclass
+class TensorCheck:
+    """One tensor's verdict."""
+
+    name: str
+    passed: bool
+    error: float | None  # largest relative error; None when the shape is wrong
+    diagnosis: str
+
+
+@dataclass
+class Outcome:
+    """The verdict on one submission."""
+
+    passed: bool
+    message: str
+    checks: list[TensorCheck]
+    printed: str = ""
+
+
+def exercise(slug: str) -> Exercise:
+    """Return the lesson's exercise, core.exercises.<slug>.EXERCISE."""
+    return importlib.import_module(f"core.exercises.{slug}").EXERCISE
+
+
+def relative_error(mine: np.ndarray, expected: np.ndarray) -> float:
+    """Return max |mine - expected| over the largest entry of the answer, so a huge wrong answer scores badly."""
+    return float(np.abs(mine - expected).max() / max(np.abs(expected).max(), 1e-300)) if expected.size else 0.0
+
+
+def shape_text(symbols: tuple[str, ...] | None, shape: tuple[int, ...]) -> str:
+    """Return '(H, D_out) = (100, 10)', or just the numbers when the symbols are unknown."""
+    numbers = f"({', '.join(map(str, shape))})" if len(shape) != 1 else f"({shape[0]},)"
+    if not symbols:
+        return numbers
+    return f"({', '.join(symbols)}{',' if len(symbols) == 1 else ''}) = {numbers}"
+
+
+def compare(name: str, mine: np.ndarray | None, expected: np.ndarray, symbols: tuple[str, ...] | None,
+            wrong: list[tuple[np.ndarray, str]]) -> TensorCheck:
+    """Judge one tensor: shape first, then known mistakes, then the largest relative error."""
+    if mine is None:
+        return TensorCheck(name, False, None, f"{name} is missing.")
+    if mine.shape != expected.shape:
+        guess = ": a missing transpose?" if mine.shape == expected.shape[::-1] else "."
+        return TensorCheck(name, False, None, f"{name} should be {shape_text(symbols, expected.shape)}; "
+                                              f"yours is {shape_text(None, mine.shape)}{guess}")
+    mine = mine.astype(np.float64)
+    error = relative_error(mine, expected)
+    if error < TOLERANCE:
+        return TensorCheck(name, True, error, "matches autograd.")
+    for answer, sentence in wrong:
+        if answer.shape == mine.shape and relative_error(mine, answer) < TOLERANCE:
+            return TensorCheck(name, False, error, sentence)
+    if relative_error(mine, -expected) < TOLERANCE:
+        return TensorCheck(name, False, error, f"{name} has the wrong sign.")
+    ratio = float(np.sum(mine * expected) / max(np.sum(expected * expected), 1e-300))
+    if abs(ratio) > 1e-12 and relative_error(mine, ratio * expected) < 1e-6:
+        return TensorCheck(name, False, error, f"{name} is {ratio:.4g} times the right value: a factor is off.")
+    return TensorCheck(name, False, error, f"{name} differs from autograd by up to {error:.1e} of its largest entry.")
+
+
+def explain(ex: Exercise, message: str) -> str:
+    """Add what a sandbox error usually means in this exercise."""
+    extra = [hint for text, hint in ex.error_hints.items() if text in message]
+    return " ".join([message, *extra])
+
+
+def check(ex: Exercise, code: str, seed: int = 0, **options: object) -> Outcome:
+    """Run `code` once in the sandbox on the exercise's inputs (options: e.g. activation) and judge every output."""
+    inputs, _ = ex.make_inputs(seed, **options)
+    try:
+        reply = run_once(code, ex.function, ex.arguments, ex.returns, ex.flavour, ex.groups, ex.state, **inputs)
+    except SandboxError as error:
+        return Outcome(False, explain(ex, str(error)), [])
+    expected = ex.expected(inputs)
+    wrong = ex.wrong_answers(inputs)
+    checks = [compare(name, reply.outputs.get(name), answer, ex.shapes.get(name.removesuffix(".grad")),
+                      wrong.get(name, [])) for name, answer in expected.items()]
+    passed = all(c.passed for c in checks)
+    failed = [c.name for c in checks if not c.passed]
+    message = ("Every tensor matches autograd." if passed
+               else f"{len(failed)} of {len(checks)} wrong: {next(c.diagnosis for c in checks if not c.passed)}")
+    return Outcome(passed, message, checks, reply.printed)
+
+
+def train_both(ex: Exercise, code: str) -> tuple[Curves, Curves] | str:
+    """Return the learner's and the reference's training runs, or the sentence saying why training stopped."""
+    try:
+        with ex.sandbox(code) as sandbox:
+            return ex.train(sandbox)
+    except (SandboxError, ValueError) as error:  # ValueError: outputs that do not fit the model's arrays
+        return explain(ex, str(error))

@@ -1,0 +1,76 @@
+"""Every exercise passes with its reference and fails, with the right sentence, on the typical wrong answers."""
+
+import pytest
+
+from core.exercises import EXERCISES
+from core.exercises.check import check, exercise, train_both
+
+MISTAKES = [  # (slug, text in the reference, replacement, sentence the learner must see)
+    ("backprop_numpy", "h_relu.T @ grad_y_hat", "grad_y_hat.T @ h_relu",
+     "grad_W2 should be (H, D_out) = (100, 10); yours is (10, 100): a missing transpose?"),
+    ("backprop_numpy", "grad_h[h < 0] = 0", "pass", "the ReLU mask is missing"),
+    ("backprop_numpy", "2.0 * (y_hat - y)", "2.0 * (y - y_hat)", "grad_y_hat has the wrong sign"),
+    ("tensors_autograd", "grad_input[input < 0] = 0", "pass", "the mask is missing"),
+    ("tensors_autograd", "return grad_input", "return -grad_input", "wrong sign"),
+    ("torch_nn", "param.grad.zero_()", "pass", "W1.grad was not zeroed"),
+    ("torch_nn", "param -= lr", "param += lr", "W1 moved uphill"),
+    ("torch_nn", "with torch.no_grad():", "if True:", "Wrap the update in `with torch.no_grad():`"),
+    ("softmax_regression", "return dO / len(y)", "return dO", "divide by len(y)"),
+    ("softmax_regression", "dO[rows, y] = dO[rows, y] - 1", "dO[rows, y] = -(dO[rows, y] - 1)",
+     "dO differs from autograd by up to"),
+    ("mlp", " * (Z1 > 0).float()", "", "multiply by the activation's derivative"),
+    ("mlp", "H.T @ dO", "dO.T @ H", "grad_W2 should be (h, k) = (5, 4); yours is (4, 5): a missing transpose?"),
+]
+
+
+def test_every_listed_exercise_has_a_module():
+    assert [exercise(slug).id for slug in EXERCISES] == [ids[0] for ids in EXERCISES.values()]
+
+
+@pytest.mark.parametrize("slug", list(EXERCISES))
+def test_the_reference_solution_passes(slug):
+    outcome = check(exercise(slug), exercise(slug).reference_source())
+    assert outcome.passed, outcome.message
+    assert all(c.error < 1e-12 for c in outcome.checks)
+
+
+@pytest.mark.parametrize("slug, old, new, sentence", MISTAKES, ids=[f"{m[0]}-{m[3][:20]}" for m in MISTAKES])
+def test_a_typical_mistake_fails_with_its_sentence(slug, old, new, sentence):
+    ex = exercise(slug)
+    source = ex.reference_source()
+    assert old in source
+    outcome = check(ex, source.replace(old, new))
+    assert not outcome.passed
+    assert sentence in outcome.message
+
+
+@pytest.mark.parametrize("activation, derivative", [("sigmoid", "H * (1 - H)"), ("tanh", "1 - H * H")])
+def test_the_mlp_exercise_follows_the_chosen_activation(activation, derivative):
+    ex = exercise("mlp")
+    code = ex.reference_source().replace("(Z1 > 0).float()", f"({derivative})")
+    assert check(ex, code, activation=activation).passed
+    assert not check(ex, ex.reference_source(), activation=activation).passed  # ReLU's mask is wrong here
+
+
+def test_the_starter_code_fails_with_a_sentence():
+    outcome = check(exercise("backprop_numpy"), exercise("backprop_numpy").starter)
+    assert "grad_y_hat should be an array" in outcome.message
+
+
+def test_passing_code_trains_like_the_reference():
+    mine, reference = train_both(exercise("backprop_numpy"), exercise("backprop_numpy").reference_source())
+    assert len(mine.losses) == 100
+    assert mine.losses[-1] == pytest.approx(reference.losses[99], rel=1e-9)
+    assert mine.losses[-1] < mine.losses[0] / 2
+
+
+def test_the_page_checks_code_and_draws_the_learners_curve():
+    from helpers import chart_traces, open_page
+    at = open_page("backprop_numpy")
+    at.text_area(key="bp_ex_numpy_backward_code").set_value(exercise("backprop_numpy").reference_source())
+    at.button(key="bp_ex_numpy_backward_run").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Every tensor matches autograd" in s.value for s in at.success)
+    traces = chart_traces(at, "bp_ex_numpy_backward_curve")
+    assert [t["name"] for t in traces] == ["your code", "reference"]
+    assert traces[0]["y"] == pytest.approx(traces[1]["y"][:100], rel=1e-9)

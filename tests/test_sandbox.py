@@ -1,0 +1,63 @@
+"""The sandbox: a normal submission returns its arrays; every hostile one gets a clear message, the tests live on."""
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from core.sandbox import CALL_SECONDS, Sandbox, SandboxError, run_once
+
+
+def run(body: str, **arrays):
+    """Run `def f(a):` with this body on a = [0, 1, 2] (or the given arrays)."""
+    code = "def f(a):\n" + "\n".join("    " + line for line in body.splitlines())
+    return run_once(code, "f", ["a"], ["b"], **(arrays or {"a": np.arange(3.0)}))
+
+
+def test_a_normal_submission_returns_its_arrays_and_what_it_printed():
+    reply = run("print('shape', a.shape)\nreturn np.maximum(a - 1, 0) @ np.ones((3, 2))")
+    np.testing.assert_array_equal(reply.outputs["b"], np.maximum(np.arange(3.0) - 1, 0) @ np.ones((3, 2)))
+    assert reply.printed == "shape (3,)\n"
+
+
+def test_one_sandbox_serves_many_calls_and_starts_fast():
+    with Sandbox("def f(a):\n    return a * 2", "f", ["a"], ["b"]) as sandbox:
+        for k in range(3):
+            np.testing.assert_array_equal(sandbox.call(a=np.full(4, k)).outputs["b"], np.full(4, 2 * k))
+        assert sandbox.startup_seconds < 3  # NumPy only: about 0.2 s on an idle machine
+
+
+HOSTILE = [
+    ("import os\nreturn a", "`import os` is not allowed"),
+    ("return open('/etc/passwd').read()", "`open` is not available here"),
+    ("return ().__class__.__base__.__subclasses__()", '"__class__" is an invalid attribute name'),
+    ("return a.tofile('/tmp/sandbox-escape')", "`.tofile` is not available"),
+    ("return np.zeros((100_000, 125_000))", "more than the 768 MB of memory"),  # 100 GB of float64
+    ("x = [0] * 10**11\nreturn a", "more than the 768 MB of memory"),
+    ("print('x' * 100_000_000)\nreturn a", "printed more than 10,000 characters"),
+    ("import os\nos.fork()\nreturn a", "`import os` is not allowed"),
+    ("return 'not an array'", "b should be an array, but your code gave a str"),
+]
+
+
+@pytest.mark.parametrize("body, message", HOSTILE, ids=[h[1][:30] for h in HOSTILE])
+def test_a_hostile_submission_gets_a_clear_message(body, message):
+    with pytest.raises(SandboxError) as caught:
+        run(body)
+    assert message in str(caught.value)
+    assert not os.path.exists("/tmp/sandbox-escape")
+
+
+def test_an_endless_loop_is_stopped_at_the_time_limit():
+    start = time.perf_counter()
+    with pytest.raises(SandboxError, match="took longer than"):
+        run("while True:\n    pass")
+    assert time.perf_counter() - start < CALL_SECONDS + 3
+
+
+def test_the_test_process_is_unharmed_after_every_hostile_case():
+    for body, _ in HOSTILE[:3]:
+        with pytest.raises(SandboxError):
+            run(body)
+    assert run("return a + 1").outputs["b"].tolist() == [1.0, 2.0, 3.0]
