@@ -12,6 +12,14 @@ def confusion_matrix(probs: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
     return torch.bincount(labels.cpu() * 10 + pred, minlength=100).reshape(10, 10).numpy()
 
 
+def most_confused_pair(counts: np.ndarray) -> tuple[int, int]:
+    """The two classes (i < j) most often mistaken for each other, either way round: counts[i, j] + counts[j, i]."""
+    k = len(counts)
+    both = np.where(np.triu(np.ones((k, k), dtype=bool), k=1), counts + counts.T, -1)  # (k, k), above the diagonal
+    i, j = np.unravel_index(int(np.argmax(both)), both.shape)  # the first such pair on a tie
+    return int(i), int(j)
+
+
 def gallery_picks(probs: torch.Tensor, labels: torch.Tensor, true_class: int | None = None,
                   pred_class: int | None = None, mistakes_only: bool = False, limit: int = 24) -> list[int]:
     """Indices of test images to show: optionally those with one true/predicted pair, or only mistakes."""

@@ -113,10 +113,12 @@ def curves_to_dict(c: Curves) -> dict[str, Any]:
             "epoch_values": c.epoch_values}
 
 
-def to_json(runs: list[Run]) -> str:
-    """The runs as a JSON document: settings, curves, status, metrics, and the versions that produced them."""
+def to_json(runs: list[Run], progress: dict[str, dict[str, bool]] | None = None) -> str:
+    """The runs as a JSON document: settings, curves, status, metrics, the versions that produced them, and the
+    learner's progress (checkpoints and exercises done, by lesson) when given."""
     return json.dumps({
         "format": FORMAT, "version": VERSION, "app_version": APP_VERSION, "torch_version": torch.__version__,
+        **({"progress": progress} if progress is not None else {}),
         "runs": [{"lesson": r.lesson, "number": r.number, "settings": r.settings, "status": r.status,
                   "message": r.message, "seconds": r.seconds, "device": r.device, "pinned": r.pinned,
                   "created": r.created,
@@ -180,11 +182,8 @@ def _curves(raw: Any, where: str, budget: list[int]) -> Curves:
                   _series(raw.get("epoch_values", {}), where, budget))
 
 
-def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], list[str]]:
-    """Read an export: the runs of `lesson` it holds, and notices about what was left out or changed.
-
-    Raise ImportRefused with a message when the file is not a valid export; then nothing is imported.
-    """
+def _document(data: bytes | str) -> dict:
+    """The parsed export, checked to be one: format, version, and a size that is safe to read."""
     _expect(len(data) <= MAX_FILE_BYTES, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
 
     def no_constants(name: str):
@@ -199,6 +198,15 @@ def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], 
     _expect(isinstance(doc, dict) and doc.get("format") == FORMAT, "this is not a runs file exported by the explorer")
     _expect(doc.get("version") == VERSION, f"this runs file has version {str(doc.get('version'))[:10]}; "
                                            f"this explorer reads version {VERSION}")
+    return doc
+
+
+def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], list[str]]:
+    """Read an export: the runs of `lesson` it holds, and notices about what was left out or changed.
+
+    Raise ImportRefused with a message when the file is not a valid export; then nothing is imported.
+    """
+    doc = _document(data)
     raw_runs = doc.get("runs")
     _expect(isinstance(raw_runs, list) and len(raw_runs) <= 200, "the file's 'runs' is not a list of at most 200")
     runs, notices, budget = [], [], [MAX_POINTS]
@@ -230,3 +238,26 @@ def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], 
                                            for k, c in curves.items()},
                         status, message, float(seconds), device, bool(raw.get("pinned", False))))
     return runs, notices
+
+
+def progress_from_json(data: bytes | str, known: dict[str, set[str]]) -> tuple[dict[str, dict[str, bool]], list[str]]:
+    """Read the progress an export holds (none: empty), keeping the `known` items of each lesson, with notices.
+
+    Raise ImportRefused when it is malformed: anything but lessons mapping item ids to true or false.
+    """
+    raw = _document(data).get("progress", {})
+    _expect(isinstance(raw, dict) and len(raw) <= 50, "the file's progress is not a table of lessons")
+    found, notices = {}, []
+    for slug, items in raw.items():
+        _expect(isinstance(slug, str) and len(slug) <= 60, "the file's progress names a lesson with a bad name")
+        _expect(isinstance(items, dict) and len(items) <= 200, f"the progress of {slug[:60]} is not a table of items")
+        for item, done in items.items():
+            _expect(isinstance(item, str) and len(item) <= 100, f"the progress of {slug[:60]} has a bad item name")
+            _expect(isinstance(done, bool), f"the progress of {slug[:60]} › {item[:100]} is not true or false")
+        kept = {item: done for item, done in items.items() if item in known.get(slug, ())}
+        if len(kept) < len(items):
+            notices.append(f"progress: {len(items) - len(kept)} item(s) of {slug[:60]} this explorer does not "
+                           "have were left out")
+        if kept:
+            found[slug] = kept
+    return found, notices

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.backprop_numpy.network import backward, forward, make_problem, squared_error
+from core.backprop_numpy.network import Problem, backward, forward, make_problem, squared_error
 
 AUTOGRAD_TOL = 1e-12  # both sides compute the same float64 sums; only rounding differs
 FINITE_DIFF_TOL = 1e-6  # the difference quotient itself is accurate to about eps^2 and rounding
@@ -29,6 +29,11 @@ class GradCheck:
         """True when every error is below its tolerance."""
         autograd_ok = max(self.autograd_error.values()) < AUTOGRAD_TOL
         return autograd_ok and max(self.finite_diff_error.values()) < FINITE_DIFF_TOL
+
+    def failing(self) -> tuple[str, ...]:
+        """The gradients ("W1", "W2") whose error against either reference is at or above its tolerance."""
+        return tuple(k for k in self.autograd_error
+                     if self.autograd_error[k] >= AUTOGRAD_TOL or self.finite_diff_error[k] >= FINITE_DIFF_TOL)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -75,7 +80,18 @@ def check_gradients(
     device: torch.device | str = "cpu",
 ) -> GradCheck:
     """Compare `backward` (with or without its ReLU mask) with autograd and finite differences."""
-    p = make_problem(N, D_in, H, D_out, seed)
+    return check_problem(make_problem(N, D_in, H, D_out, seed), seed, mask_relu, num_samples, eps, device)
+
+
+def check_problem(
+    p: Problem,
+    seed: int = 0,
+    mask_relu: bool = True,
+    num_samples: int = 20,
+    eps: float = 1e-4,
+    device: torch.device | str = "cpu",
+) -> GradCheck:
+    """Compare `backward` with autograd and finite differences on one problem; `seed` picks the sampled entries."""
     h, h_relu, y_hat = forward(p.X, p.W1, p.W2)
     mine = dict(zip(("W1", "W2"), backward(p.X, p.y, p.W2, h, h_relu, y_hat, mask_relu=mask_relu)))
     reference = dict(zip(("W1", "W2"), autograd_gradients(p.X, p.y, p.W1, p.W2, torch.device(device))))

@@ -81,9 +81,11 @@ def train(
     lr: float = 1e-6,
     num_iters: int = 500,
     seed: int = 0,
+    mask_relu: bool = True,
     on_iteration: Callable[[int], None] | None = None,
 ) -> Curves:
-    """Train by gradient descent: the training and held-out loss per iteration; stops if the loss overflows."""
+    """Train by gradient descent: the training and held-out loss per iteration; stops if the loss overflows.
+    mask_relu=False trains with the broken backward pass that forgets the ReLU mask."""
     check_lr(lr)
     check_sizes(num_iters=num_iters)
     p = make_problem(N, D_in, H, D_out, seed)
@@ -99,7 +101,7 @@ def train(
             losses.append(loss)
             _, _, y_val_hat = forward(p.X_val, W1, W2)  # never trained on
             val_losses.append(squared_error(y_val_hat, p.y_val))
-            grad_W1, grad_W2 = backward(X, y, W2, h, h_relu, y_hat)
+            grad_W1, grad_W2 = backward(X, y, W2, h, h_relu, y_hat, mask_relu)
             W1 = W1 - lr * grad_W1
             W2 = W2 - lr * grad_W2
             if on_iteration is not None:

@@ -14,8 +14,8 @@ from core.charts import LAYOUT
 from core.curves import Curves
 
 
-def scalar_gradients() -> dict[str, str]:
-    """y = w*x + b at x=1, w=2, b=3: return what x.grad, w.grad, b.grad and y.grad hold after y.backward()."""
+def scalar_backward() -> tuple[dict[str, torch.Tensor | None], str]:
+    """y = w*x + b at x=1, w=2, b=3: return x.grad, w.grad, b.grad and y.grad after y.backward(), and the warning."""
     x = torch.tensor(1.0, requires_grad=True)
     w = torch.tensor(2.0, requires_grad=True)
     b = torch.tensor(3.0, requires_grad=True)
@@ -24,9 +24,14 @@ def scalar_gradients() -> dict[str, str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         y_grad = y.grad  # y is not a leaf: autograd did not keep its gradient, and warns about it
-    shown = {"x.grad": repr(x.grad), "w.grad": repr(w.grad), "b.grad": repr(b.grad), "y.grad": repr(y_grad)}
-    shown["warning"] = str(caught[0].message).split(". ")[0] + "." if caught else ""
-    return shown
+    warning = str(caught[0].message).split(". ")[0] + "." if caught else ""
+    return {"x.grad": x.grad, "w.grad": w.grad, "b.grad": b.grad, "y.grad": y_grad}, warning
+
+
+def scalar_gradients() -> dict[str, str]:
+    """What x.grad, w.grad, b.grad and y.grad hold after y.backward() (see scalar_backward), as printed."""
+    grads, warning = scalar_backward()
+    return {name: repr(grad) for name, grad in grads.items()} | {"warning": warning}
 
 
 def repeated_backward(times: int = 3, zero_grad: bool = False) -> list[float]:
