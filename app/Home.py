@@ -10,6 +10,7 @@ if str(ROOT) not in sys.path:  # so that pages can import the `core` package
 import streamlit as st  # noqa: E402
 
 import controls  # noqa: E402
+import progress  # noqa: E402
 import ui  # noqa: E402
 from core import fashion_mnist  # noqa: E402
 from core.device import available_devices, describe_device  # noqa: E402
@@ -28,6 +29,7 @@ def home() -> None:
             left, right = st.columns([5, 1], vertical_alignment="center")
             left.markdown(f"**{step}. {lesson.title}**  \n{lesson.summary}")
             right.page_link(lesson.page, label="Open", icon=":material/arrow_forward:")
+            right.caption("Your progress: {} of {}".format(*progress.counts(lesson.slug)))
     st.markdown(intro["How to use it"])
 
 

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import progress
 from controls import Controls, shared
 from core import charts, runs
 from core.curves import Curves
@@ -78,6 +79,7 @@ def show(slug: str, controls: Controls) -> None:
     st.caption(f"{len(history.runs)} kept this session. Settings that differ between runs are highlighted; "
                "pick up to six to compare on one chart.")
     _table(history, differing, controls, key)  # the downloads below build their files only when clicked
+    done = progress.store()  # read here: a download builds its file outside this script run
 
     shown = _shown(slug)
     st.session_state[f"{key}_compare"] = list(shown)
@@ -99,10 +101,10 @@ def show(slug: str, controls: Controls) -> None:
     cols[2].button("Restore settings", key=f"{key}_restore", on_click=_restore, args=(controls, run),
                    help="Put this run's settings back into the controls (and the sidebar's seed and device).")
     cols[3].button("Delete", key=f"{key}_delete", on_click=history.delete, args=(number,))
-    cols[4].download_button("This run (JSON)", lambda: runs.to_json([run]), f"{slug}-run-{number}.json",
+    cols[4].download_button("This run (JSON)", lambda: runs.to_json([run], done), f"{slug}-run-{number}.json",
                             "application/json", key=f"{key}_one_json", on_click="ignore")
     cols = st.columns(3)
-    cols[0].download_button("All runs (JSON)", lambda: runs.to_json(history.runs), f"{slug}-runs.json",
+    cols[0].download_button("All runs (JSON)", lambda: runs.to_json(history.runs, done), f"{slug}-runs.json",
                             "application/json", key=f"{key}_json", on_click="ignore")
     cols[1].download_button("All curves (CSV)", lambda: runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
                             key=f"{key}_csv", on_click="ignore")
@@ -153,14 +155,19 @@ def _import(slug: str, controls: Controls, key: str) -> None:
     st.session_state[f"{key}_imported"] = token
     try:
         found, notices = runs.from_json(upload.getvalue(), slug, controls.table)
+        done, progress_notices = runs.progress_from_json(upload.getvalue(), progress.known())
     except runs.ImportRefused as err:
         st.error(f"Nothing was imported: {err}.")
         return
+    progress.restore(done)
     added = of(slug).import_runs(found)
     _shown(slug).extend(r.number for r in added[-MAX_SHOWN:])
     del _shown(slug)[:-MAX_SHOWN]
     st.success(f"Imported {len(added)} run(s) as " + ", ".join(f"run {r.number}" for r in added) + "."
                if added else "The file holds no runs of this lesson.")
-    for notice in notices:
+    if done:
+        st.success("Restored your progress from the file (checkpoints and exercises of "
+                   f"{len(done)} lesson(s)); what you had done here stays done.")
+    for notice in notices + progress_notices:
         st.warning(notice)
 

@@ -195,6 +195,22 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
     st.plotly_chart(charts.weight_images_figure(W, titles), key=f"{key}_weights")
 
 
+def finished(run: LiveRun | None, current: dict) -> bool:
+    """Whether the run finished, without diverging, with the settings `current`."""
+    return (run is not None and run.status == "finished" and run.settings == current and bool(run.models)
+            and all(h.diverged_at is None for h in run.histories.values()))
+
+
+def finished_confusion(run: LiveRun | None, current: dict, dataset: FashionMNIST) -> np.ndarray | None:
+    """The test confusion matrix of a run's first version, if it finished with `current` (see `finished`)."""
+    if not finished(run, current):
+        return None
+    version = next(iter(run.models))
+    if version not in run.test_probs:
+        run.test_probs[version] = predict(run.models[version], dataset.test_images)
+    return predictions.confusion_matrix(run.test_probs[version], dataset.test_labels)
+
+
 def show_gallery(probs: torch.Tensor, dataset: FashionMNIST, true_class: int | None, pred_class: int | None,
                  mistakes_only: bool) -> None:
     picks = predictions.gallery_picks(probs, dataset.test_labels, true_class, pred_class, mistakes_only)

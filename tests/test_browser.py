@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from core.exercises.check import exercise
 from fashion_fixtures import real_data_or_skip
 from registry import LESSONS
 
@@ -37,8 +38,12 @@ def test_home_to_backprop_lesson_and_back_again(page, tmp_path):
     assert page.locator("[data-testid=stException]").count() == 0
     screenshot(page, "backprop", tmp_path)
 
+    question = page.get_by_test_id("stForm").filter(has=page.get_by_text("only grad_W1"))  # predict, then run
+    question.get_by_text("only grad_W1").click()
+    question.get_by_role("button", name="Commit my prediction").click()
+    expect(page.get_by_text("Right.").first).to_be_visible()
     page.get_by_text("Break the backward pass: forget the ReLU mask").click()
-    expect(page.get_by_text("Gradient check failed")).to_be_visible()
+    expect(page.get_by_text("Gradient check failed")).to_be_visible()  # the verdict opens once predicted
 
     hidden = page.get_by_label("H (hidden units)")
     hidden.fill("40")
@@ -51,7 +56,7 @@ def test_home_to_backprop_lesson_and_back_again(page, tmp_path):
 def test_diverging_learning_rate_is_a_message_not_a_trace(page):
     page.goto(page.url.rstrip("/") + "/backprop_numpy")
     expect(page.get_by_text("Gradient check passed")).to_be_visible()
-    slider = page.get_by_role("slider")
+    slider = page.get_by_role("slider", name="learning rate")
     slider.focus()
     for _ in range(8):  # 1e-6 -> 2e-6 -> 3e-6 -> 5e-6 -> 1e-5 -> 2e-5 -> 3e-5 -> 5e-5 -> 1e-4
         slider.press("ArrowRight")
@@ -198,3 +203,18 @@ def test_a_link_to_an_absent_device_says_so_and_lets_the_learner_pick_another(pa
     page.get_by_role("option", name="cpu", exact=True).click()
     settled(page)
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
+
+
+def test_write_it_yourself_solves_the_backward_pass_and_draws_the_curve(page, tmp_path):
+    page.goto(page.url.rstrip("/") + "/backprop_numpy")
+    expect(page.get_by_role("heading", name="Write it yourself")).to_be_visible(timeout=60_000)
+    editor = page.get_by_label("Your code")
+    editor.fill(exercise("backprop_numpy").reference_source())
+    editor.press("Control+Enter")  # commit the text area before the click
+    page.get_by_role("button", name="Run and check").click()
+    expect(page.get_by_text("Every tensor matches autograd.")).to_be_visible(timeout=60_000)
+    curve = page.locator(".js-plotly-plot").filter(has_text="Training with your code and with the reference")
+    expect(curve).to_be_visible(timeout=60_000)
+    expect(curve.locator(".legendtext", has_text="your code")).to_have_count(1)
+    assert page.locator("[data-testid=stException]").count() == 0
+    screenshot(page, "write-it-yourself", tmp_path)

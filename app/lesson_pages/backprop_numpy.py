@@ -7,14 +7,20 @@ import time
 import streamlit as st
 import torch
 
+import broken_backward
+import checkpoints
+import exercises
 import history
+import stepper
 import ui
 from core import charts
 from core.backprop_numpy import derivation, gradcheck
 from core.backprop_numpy import network as bp
+from core.checkpoints import ratio_option
 from core.curves import Curves
 
 BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
+MASK_VERDICT = {(): "neither", ("W1",): "only grad_W1", ("W2",): "only grad_W2", ("W1", "W2"): "both"}
 
 
 def steps(section: str) -> tuple[str, list[tuple[str, str]]]:
@@ -85,6 +91,9 @@ st.table(
      for name, shape, meaning in bp.tensor_shapes(N, D_in, H, D_out)],
     hide_index=True)
 
+st.header("Step through one iteration")
+stepper.show(seed, text["Step through one iteration"])
+
 # ---- the derivation, general then this network, each formula beside the line that computes it -------
 st.header("Deriving the backward pass")
 intro, derivation_steps = steps(text["Deriving the backward pass"])
@@ -111,22 +120,27 @@ for heading, body in special_steps:
 # ---- gradient check -------------------------------------------------------------------------------------
 st.header("Checking the gradients")
 st.markdown(text["Checking the gradients"])
-broken = settings.widget("broken")
 device = ui.device()
-if device is not None:
-    if device.type == "mps":  # Apple's Metal backend has no float64
-        st.info("MPS has no float64, so the autograd reference runs on the CPU.")
-        device = torch.device("cpu")
-    check = gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=not broken, device=device)
+if device is not None and device.type == "mps":  # Apple's Metal backend has no float64
+    st.info("MPS has no float64, so the autograd reference runs on the CPU.")
+    device = torch.device("cpu")
+unmasked = None if device is None else gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=False,
+                                                                  device=device)
+revealed = unmasked is not None and checkpoints.ask("backprop_numpy", "broken_mask", MASK_VERDICT[unmasked.failing()])
+broken = settings.widget("broken")
+if unmasked is not None:
+    check = unmasked if broken else gradcheck.check_gradients(N, D_in, H, D_out, seed, device=device)
+    # the correct check is always on show; the broken one is the answer to the prediction above it
+    verdict = st.expander("The check's verdict", expanded=revealed) if broken else st.container()
     if check.passed:
-        st.success("**Gradient check passed**: the hand-written gradients match both references.")
+        verdict.success("**Gradient check passed**: the hand-written gradients match both references.")
     else:
-        st.error("**Gradient check failed**: the hand-written gradients disagree with the references.")
+        verdict.error("**Gradient check failed**: the hand-written gradients disagree with the references.")
     if broken:
-        st.markdown(fill(text["The broken check"], W1_autograd=f"{check.autograd_error['W1']:.2f}",
-                         W1_finite_diff=f"{check.finite_diff_error['W1']:.2f}", num_samples=str(check.num_samples),
-                         W2_autograd=f"{check.autograd_error['W2']:.1g}"))
-    left, right = st.columns(2)
+        verdict.markdown(fill(text["The broken check"], W1_autograd=f"{check.autograd_error['W1']:.2f}",
+                              W1_finite_diff=f"{check.finite_diff_error['W1']:.2f}",
+                              num_samples=str(check.num_samples), W2_autograd=f"{check.autograd_error['W2']:.1g}"))
+    left, right = verdict.columns(2)
     with left:
         g = st.columns(2)
         g[0].plotly_chart(charts.error_bars_figure(check.autograd_error, gradcheck.AUTOGRAD_TOL,
@@ -135,18 +149,27 @@ if device is not None:
                                                    f"vs finite differences, {check.num_samples} entries each"),
                           key="bp_finite_diff")
     with right:
-        ui.show_source(gradcheck.check_gradients, gradcheck.autograd_gradients, gradcheck.finite_difference,
-                       gradcheck.relative_error, height=360)
+        ui.show_source(gradcheck.check_gradients, gradcheck.check_problem, gradcheck.autograd_gradients,
+                       gradcheck.finite_difference, gradcheck.relative_error, height=360)
+if broken and device is not None:
+    broken_backward.show(N, D_in, H, D_out, lr, num_iters, seed, result, text, device)
 
 # ---- the honest note ------------------------------------------------------------------------------------
 figures = bp.loss_figures(result, N, D_in, H, D_out)
 shown = {name: number(value) for name, value in figures.items()}
 st.header("What this network really learned")
-st.markdown(fill(text["What this network really learned"], **shown))
+held_out = result.values["held-out loss"][-1]
+revealed = (checkpoints.ask("backprop_numpy", "heldout", ratio_option(held_out, figures["final_loss"]),
+                            dict(num_iters=num_iters, lr=lr, **figures))
+            & checkpoints.ask("backprop_numpy", "baseline", figures["baseline"], dict(N=N, D_out=D_out)))
+learned = st.expander("What it learned, and the held-out curve", expanded=revealed)
+learned.markdown(fill(text["What this network really learned"], **shown))
 baseline = figures["baseline"]
-st.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values["held-out loss"]},
-                                   title="Training versus held-out loss", diverged_at=result.diverged_at,
-                                   reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout")
+learned.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values[
+    "held-out loss"]}, title="Training versus held-out loss", diverged_at=result.diverged_at,
+    reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout")
 
 st.header("When the learning rate is too large")
 st.markdown(fill(text["When the learning rate is too large"], **shown))
+
+exercises.show("backprop_numpy")

@@ -4,10 +4,12 @@ import time
 
 import streamlit as st
 
+import checkpoints
 import history
 import ui
 from core import charts
 from core import linear_regression as lr_core
+from core.checkpoints import yes_no
 
 text = ui.lesson_intro("linear_regression")
 
@@ -26,16 +28,22 @@ for name, fit in fits.items():
 
 st.header("Learned versus true")
 learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}
-st.table([{"parameter": name, "true": truth, **{k: values[i] for k, values in learned.items()}}
-          for i, (name, truth) in enumerate((("w₁", w1), ("w₂", w2), ("b", b)))], hide_index=True)
 worst = max(abs(v - t) for values in learned.values() for v, t in zip(values, (w1, w2, b)))
-(st.success if worst <= 0.01 else st.warning)(f"Largest error of any learned parameter: **{worst:.4f}**"
-                                              + (" (within 0.01 of the truth)" if worst <= 0.01 else ""))
+asked = dict(num_epochs=num_epochs, lr=lr, noise=noise, worst=worst, b=b, floor=noise ** 2)
+table = st.expander("The learned parameters", expanded=(
+    checkpoints.ask("linear_regression", "within", yes_no(worst <= 0.01), asked)
+    & checkpoints.ask("linear_regression", "learned_b", fits["concise"].outputs["b"], asked)))
+table.table([{"parameter": name, "true": truth, **{k: values[i] for k, values in learned.items()}}
+             for i, (name, truth) in enumerate((("w₁", w1), ("w₂", w2), ("b", b)))], hide_index=True)
+(table.success if worst <= 0.01 else table.warning)(f"Largest error of any learned parameter: **{worst:.4f}**"
+                                                    + (" (within 0.01 of the truth)" if worst <= 0.01 else ""))
 
+scratch = fits["from scratch"].losses
+revealed = checkpoints.ask("linear_regression", "final_mse", scratch[-1] if scratch else None, asked)
 left, right = st.columns(2)
 with left:
     st.plotly_chart(lr_core.plane_figure(X, y, fits["concise"]), key="lr_plane")
-with right:
+with right, st.expander("The loss curves", expanded=revealed):
     st.plotly_chart(charts.loss_figure({k: f.losses for k, f in fits.items()}, title="Mean squared error, whole data",
                                        x_title="epoch"), key="lr_loss")
 

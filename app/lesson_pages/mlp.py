@@ -3,10 +3,13 @@
 import streamlit as st
 import torch
 
+import checkpoints
+import exercises
 import history
 import live_training as live
 import ui
 from core import mlp, training
+from core.classifier import init_weights
 
 text = ui.lesson_intro("mlp")
 
@@ -36,11 +39,20 @@ with right:
                        ui.call_text(training.train_epochs, "model", "data", optimizer, lr, batch_size, num_epochs,
                                     seed, cosine).replace("'model', 'data'", "model, data")])
 
+checkpoints.ask("mlp", "num_params", sum(p.numel() for p in init_weights([784, num_hiddens, 10], seed, "cpu")),
+                dict(num_hiddens=num_hiddens))  # the weights mlp() starts both versions from
 if not versions:
     st.warning("Choose at least one version to train.")
 else:
     run = live.train_controls(
         settings, run_settings, lambda v: mlp.mlp(v, num_hiddens, activation, run_settings["seed"], device), dataset)
+    checkpoints.ask("mlp", "sigmoid_relu", mlp.ahead_after(history.of("mlp").runs, run_settings), pending=(
+        "The verdict comes once a sigmoid run and a relu run have finished at least 3 epochs each, with the other "
+        "settings as now: train both."), context={k: v for k, v in run_settings.items() if k != "activation"})
+    checkpoints.ask("mlp", "test_acc", 100 * run.histories[versions[0]].epoch_values["test acc"][-1]
+                    if live.finished(run, run_settings) else None, dict(version=versions[0], num_epochs=num_epochs),
+                    pending="Press **Train**: the verdict comes when a run with these settings finishes.",
+                    context=run_settings)
     if run is not None:
         live.show_results("mlp", run, run_settings, dataset, lambda model: (
             "What the first 20 hidden units respond to", model.input_weights()[:, :20],
@@ -52,15 +64,16 @@ st.header("The tutorial's learning rate of 100")
 st.markdown(text["The tutorial's learning rate of 100"])
 X, y = mlp.first_batch(dataset, batch_size, seed)
 step = mlp.compare_tutorial_step(X, y, mlp.TUTORIAL_LR, num_hiddens, activation, seed)
+verdict = ("the same step" if step.largest_difference <= 1e-15 * step.largest_update
+           else "not the same step")
+revealed = checkpoints.ask("mlp", "tutorial_step", verdict, dict(batch_size=step.batch_size, plain_lr=step.plain_lr))
 left, right = st.columns([2, 3])
-with left:
+with left, st.expander("The two updates, measured", expanded=revealed):
     st.table([{"update": f"tutorial: p -= {step.lr:g} * p.grad / {step.batch_size}",
                "largest change of a weight": f"{step.largest_update:.3e}"},
               {"update": f"plain SGD: p -= {step.plain_lr:g} * p.grad",
                "largest change of a weight": f"{step.largest_plain_update:.3e}"}], hide_index=True)
     st.metric("largest difference between the two results", f"{step.largest_difference:.1e}")
-    verdict = ("the same step" if step.largest_difference <= 1e-15 * step.largest_update
-               else "not the same step")
     st.caption(f"One batch of {step.batch_size} images (mean loss {step.loss:.4f}), {num_hiddens} {activation} "
                f"units, weights of seed {seed}, in float64: {verdict}. With learning rate {step.lr:g} and no "
                f"division the changes would be {step.batch_size} times larger.")
@@ -106,3 +119,5 @@ if measured is not None:
     ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, height=360,
                    calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
                           for dtype in (torch.float32, torch.float64)])
+
+exercises.show("mlp")

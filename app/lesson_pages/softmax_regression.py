@@ -4,11 +4,14 @@ import math
 
 import streamlit as st
 
+import checkpoints
+import exercises
 import history
 import live_training as live
 import ui
-from core import classifier, fashion_mnist, training
+from core import classifier, fashion_mnist, predictions, training
 from core import softmax_regression as sr
+from core.checkpoints import pair_option
 from core.curves import Curves
 from core.fashion_mnist import CLASSES, FashionMNIST
 from core.softmax_regression import data, derivation, tutorial
@@ -83,9 +86,12 @@ with right:
 with st.expander("The answer"):
     st.markdown(text["The answer"])
 losses = tutorial.first_batch_losses(dataset, seed)
-st.markdown(f"Both on the first 256 training images a run with seed {seed} draws, with that run's initial weights:")
-st.table([{"": quantity, **{f"{name}()": f"{values[quantity]:.4f}" for name, values in losses.items()}}
-          for quantity in losses["softmax"]], hide_index=True)
+first = st.expander("Both softmaxes on the first batch", expanded=checkpoints.ask(
+    "softmax_regression", "first_loss", losses["softmax"]["mean loss per image"]))
+first.markdown(f"Both on the first 256 training images a run with seed {seed} draws, with that run's initial "
+               "weights:")
+first.table([{"": quantity, **{f"{name}()": f"{values[quantity]:.4f}" for name, values in losses.items()}}
+             for quantity in losses["softmax"]], hide_index=True)
 st.caption(f"For comparison: ln 10 = {math.log(10):.4f}, ln 2560 = {math.log(2560):.4f}, 1/256 = {1 / 256:.4f}.")
 if st.button("Run the tutorial's loop for one epoch", key="sm_tutorial_start", icon=":material/play_arrow:"):
     st.session_state["sm_tutorial_shown"] = True
@@ -106,7 +112,13 @@ ui.show_source(tutorial.tutorial_run, tutorial.tutorial_cross_loss, tutorial.los
 st.header("Why frameworks fuse softmax into the loss")
 st.markdown(text["Why frameworks fuse softmax into the loss"])
 scale = settings.widget("scale")
-st.table([{"quantity": k, "value": f"{v:.6g}"} for k, v in sr.overflow_demo(scale).items()], hide_index=True)
+overflow = sr.overflow_demo(scale)
+naive, right = overflow["naive: -log(softmax)"], overflow["log-sum-exp"]
+st.expander("The cross-entropy three ways", expanded=checkpoints.ask(
+    "softmax_regression", "overflow", "inf or nan" if not math.isfinite(naive) else "the right number"
+    if math.isclose(naive, right, rel_tol=1e-3, abs_tol=1e-4) else "a finite but wrong number",
+    dict(scale=scale, exp_max=overflow["exp(largest logit)"]))).table(
+    [{"quantity": k, "value": f"{v:.6g}"} for k, v in overflow.items()], hide_index=True)
 ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
 
 st.header("Training")
@@ -136,8 +148,14 @@ if not versions:
     st.stop()
 run = live.train_controls(settings, run_settings, lambda v: sr.softmax_regression(v, run_settings["seed"], device),
                           dataset)
+counts = live.finished_confusion(run, run_settings, dataset)
+checkpoints.ask("softmax_regression", "confused_pair", None if counts is None else pair_option(
+    *predictions.most_confused_pair(counts)), pending="Press **Train**: the verdict comes when a run with the "
+                "settings above finishes.", context=run_settings)
 if run is not None:
     live.show_results("sm", run, run_settings, dataset, lambda model: (
         "What each class's weights look for (red: pixel votes for the class, blue: against)",
         model.input_weights(), CLASSES))
 history.show("softmax_regression", settings)
+
+exercises.show("softmax_regression")

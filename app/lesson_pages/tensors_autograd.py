@@ -4,6 +4,9 @@ import time
 
 import streamlit as st
 
+import autograd_graph
+import checkpoints
+import exercises
 import history
 import ui
 from core import charts
@@ -98,12 +101,17 @@ st.header("How autograd behaves")
 st.markdown(text["How autograd behaves"])
 tabs = st.tabs(["Gradients of y = w·x + b", "Forgetting grad.zero_()", "In-place update error", "tr(AXBX)"])
 with tabs[0]:
+    grads, _ = demos.scalar_backward()
+    revealed = (checkpoints.ask("tensors_autograd", "x_grad", grads["x.grad"].item())
+                & checkpoints.ask("tensors_autograd", "y_grad", "None" if grads["y.grad"] is None
+                                  else f"{grads['y.grad'].item():g}"))
     shown = demos.scalar_gradients()
     warning = shown.pop("warning")
-    st.table([{"expression": k, "value after y.backward()": v} for k, v in shown.items()], hide_index=True)
-    if warning:
-        st.caption(f"Reading `y.grad` also made PyTorch warn: “{warning}”")
-    ui.show_source(demos.scalar_gradients, height=300)
+    with st.expander("What autograd left in each .grad", expanded=revealed):
+        st.table([{"expression": k, "value after y.backward()": v} for k, v in shown.items()], hide_index=True)
+        if warning:
+            st.caption(f"Reading `y.grad` also made PyTorch warn: “{warning}”")
+    ui.show_source(demos.scalar_backward, demos.scalar_gradients, height=300)
 with tabs[1]:
     zero = settings.widget("zero_grad")
     # without zeroing, the correct run is drawn beside it for comparison
@@ -118,9 +126,10 @@ with tabs[1]:
                       key="ta_accum_loss")
     c[1].plotly_chart(charts.loss_figure({k: r.values["W1.grad norm"] for k, r in shown_runs.items()},
                                          title="Size of W1.grad used at each step"), key="ta_accum_grad")
-    st.markdown("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one.")
-    st.table({"without zero_()": demos.repeated_backward(zero_grad=False),
-              "with zero_()": demos.repeated_backward(zero_grad=True)})
+    piled = demos.repeated_backward(zero_grad=False)
+    with st.expander("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one",
+                     expanded=checkpoints.ask("tensors_autograd", "accumulate", piled[-1])):
+        st.table({"without zero_()": piled, "with zero_()": demos.repeated_backward(zero_grad=True)})
     ui.show_source(demos.train_with_or_without_zeroing, demos.repeated_backward, height=320)
 with tabs[2]:
     st.code(demos.inplace_update_error(), language="text")
@@ -135,6 +144,9 @@ with tabs[3]:
     st.metric("largest absolute difference", f"{tr.max_abs_difference:.1e}")
     ui.show_source(demos.trace_derivative, height=300)
 
+st.header("The graph autograd recorded")
+autograd_graph.show(seed, text["The graph autograd recorded"])
+
 st.header("A different graph at every step")
 st.markdown(text["A different graph at every step"])
 c = st.columns(3)
@@ -147,3 +159,5 @@ left, right = st.columns([5, 6])
 left.plotly_chart(demos.dynamic_figure(dyn), key="ta_dynamic")
 with right:
     ui.show_source(demos.DynamicNet, demos.train_dynamic)
+
+exercises.show("tensors_autograd")

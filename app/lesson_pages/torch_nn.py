@@ -4,10 +4,13 @@ import time
 
 import streamlit as st
 
+import checkpoints
+import exercises
 import history
 import ui
 from core import charts
 from core import torch_nn as nl
+from core.checkpoints import lowest_final, trend, yes_no
 from core.curves import Curves
 
 text = ui.lesson_intro("torch_nn")
@@ -56,8 +59,9 @@ history.show("torch_nn", settings)
 st.header("Why initialisation matters")
 st.markdown(text["Why initialisation matters"])
 both = {"nn.Linear default init": run("Sequential", False), "nn.init.normal_": run("Sequential", True)}
+revealed = checkpoints.ask("torch_nn", "init_winner", lowest_final(both), dict(lr=lr, num_iters=num_iters))
 left, right = st.columns([5, 6])
-with left:
+with left, st.expander("Both initialisations at this learning rate", expanded=revealed):
     st.plotly_chart(charts.loss_figure({k: r.losses for k, r in both.items()},
                                        title=f"Same learning rate ({lr:.0e}), two initialisations"), key="nn_init")
     st.caption("With these settings: " + "; ".join(
@@ -90,6 +94,14 @@ with right:
     ui.show_source(nl.init_scales, nl.first_step, height=360, calls=[
         ui.call_text(nl.init_scales, H, seed), ui.call_text(nl.first_step, H, lr, seed)])
 
+fast = train("Sequential", H, 1e-3, num_iters, seed, normal_init, str(device))
+init_name = "nn.init.normal_" if normal_init else "nn.Linear's default init"
+with st.expander("The same network at lr = 1e-3", expanded=checkpoints.ask(
+        "torch_nn", "lr_1e3", trend(fast), dict(init=init_name, H=H, num_iters=num_iters))):
+    ui.report_divergence("At lr = 1e-3 the loss", fast)
+    st.plotly_chart(charts.loss_figure({"lr = 1e-3": fast.losses}, title=f"lr = 1e-3, {init_name}",
+                                       diverged_at=fast.diverged_at), key="nn_lr_1e3")
+
 # ---- inside the model ------------------------------------------------------------------------------------------
 st.header("Inside the model")
 st.markdown(text["Inside the model"])
@@ -116,8 +128,9 @@ st.header("train() and eval()")
 st.markdown(text["train() and eval()"])
 p = settings.widget("dropout", st.columns(3)[0])
 demo = nl.train_versus_eval(p, seed)
+revealed = checkpoints.ask("torch_nn", "dropout_same", yes_no(demo.same["train"]), dict(p=p))
 left, right = st.columns([6, 5])
-with left:
+with left, st.expander("Both modes, called twice", expanded=revealed):
     st.table([{"module": name, "after model.train()": demo.flags["train"][name],
                "after model.eval()": demo.flags["eval"][name]} for name in demo.flags["train"]], hide_index=True)
     m = st.columns(2)
@@ -131,3 +144,5 @@ with left:
 with right:
     ui.show_source(nl.make_dropout_net, nl.train_versus_eval, height=360,
                    calls=[ui.call_text(nl.train_versus_eval, p, seed)])
+
+exercises.show("torch_nn")

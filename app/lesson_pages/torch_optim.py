@@ -4,9 +4,11 @@ import time
 
 import streamlit as st
 
+import checkpoints
 import history
 import ui
 from core import charts
+from core.checkpoints import lowest_final
 from core.curves import Curves
 from core.optimizers import OPTIMIZERS
 from core.torch_optim import LR_NAMES, SURFACE_NAMES, surfaces
@@ -54,6 +56,8 @@ else:
     history.record("torch_optim", settings, runs, time.perf_counter() - started, str(device))
     for name, run in runs.items():
         ui.report_divergence(name, run)
+    revealed = checkpoints.ask("torch_optim", "race_winner", lowest_final(runs),
+                               dict(names=", ".join(chosen), num_iters=num_iters))
     left, right = st.columns([5, 6])
     with left:
         st.plotly_chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
@@ -62,11 +66,12 @@ else:
                                            title="Size of each step", y_title="mean |Δw| per weight"),
                         key="op_race_steps")
     with right:
-        st.dataframe([{"optimizer": n, "lr": f"{lrs[n]:.0e}", "first loss": f"{r.losses[0]:.4g}" if r.losses else "—",
-                       "lowest loss": lowest(r)[0], "at step": lowest(r)[1],
-                       "final loss": f"{r.losses[-1]:.3g}" if r.losses else "—", "diverged at": r.diverged_at,
-                       "mean |Δw| over the run": f"{r.outputs['moved']:.2g}" if "moved" in r.outputs else "—"}
-                      for n, r in runs.items()], hide_index=True)
+        right.expander("Each optimizer's losses", expanded=revealed).dataframe([{
+            "optimizer": n, "lr": f"{lrs[n]:.0e}", "first loss": f"{r.losses[0]:.4g}" if r.losses else "—",
+            "lowest loss": lowest(r)[0], "at step": lowest(r)[1], "final loss": f"{r.losses[-1]:.3g}" if r.losses
+            else "—", "diverged at": r.diverged_at,
+            "mean |Δw| over the run": f"{r.outputs['moved']:.2g}" if "moved" in r.outputs else "—"}
+            for n, r in runs.items()], hide_index=True)
         ui.show_source(ol.race, ol.start_model, ol.train_with, height=360, calls=[ui.call_text(
             ol.race, lrs, init=init, num_iters=num_iters, seed=seed, device=str(device))])
 history.show("torch_optim", settings)
@@ -77,9 +82,11 @@ st.markdown(text["Starting from nn.init.normal_"])
 # ---- step() is the loop ------------------------------------------------------------------------------------------
 st.header("optimizer.step() is the loop we wrote")
 st.markdown(text["optimizer.step() is the loop we wrote"])
+gap = cached(ol.manual_versus_step)(seed=seed)
+revealed = checkpoints.ask("torch_optim", "step_gap", "exactly equal" if gap == 0 else
+                           "a rounding difference (below 1e-6)" if gap < 1e-6 else "clearly different")
 left, right = st.columns([5, 6])
-with left:
-    gap = cached(ol.manual_versus_step)(seed=seed)
+with left, st.expander("The two runs' weights", expanded=revealed):
     st.metric("largest weight difference after 20 steps of plain SGD", f"{gap:.1e}")
     st.caption("Float32 rounds `lr * grad` in the last bit slightly differently in the two code paths; "
                "a real difference in the rule would show up as a gap many orders of magnitude larger.")
@@ -123,11 +130,14 @@ def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[Curves, Curve
 
 manual, auto = six_point_runs(seed, six_lr, epochs)
 same = sp.loss_equivalence(seed)
-ui.metrics(("accuracy, by hand", f"{manual.values['accuracy'][-1]:.0%}"),
-           ("accuracy, optim.SGD", f"{auto.values['accuracy'][-1]:.0%}"),
-           ("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}"),
-           ("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}"))
-left, right = st.columns(2)
+six = st.expander("The six points after training", expanded=checkpoints.ask(
+    "torch_optim", "six_correct", round(auto.values["accuracy"][-1] * 6), dict(epochs=epochs, lr=six_lr)))
+with six:
+    ui.metrics(("accuracy, by hand", f"{manual.values['accuracy'][-1]:.0%}"),
+               ("accuracy, optim.SGD", f"{auto.values['accuracy'][-1]:.0%}"),
+               ("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}"),
+               ("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}"))
+left, right = six.columns(2)
 with left:
     st.plotly_chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
                                        x_title="epoch", log_y=False), key="op_six_loss")

@@ -1,0 +1,62 @@
+"""Lesson 1's broken backward pass: training with it beside the correct run, and why a check can miss it."""
+
+import streamlit as st
+import torch
+
+import ui
+from core import charts
+from core.backprop_numpy import broken
+from core.backprop_numpy import network as bp
+from core.curves import Curves
+
+
+@st.cache_data(max_entries=16, show_spinner="Training with the broken gradient…")
+def train_broken(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int) -> Curves:
+    return bp.train(N, D_in, H, D_out, lr, num_iters, seed, mask_relu=False)
+
+
+def outcome(correct: Curves, wrong: Curves) -> str:
+    """Return the sentence comparing the two runs, with their figures."""
+    def end(run: Curves) -> str:
+        if run.diverged_at is not None:
+            return f"overflows at iteration {run.diverged_at}"
+        return f"ends at {run.losses[-1]:.3g} after {len(run.losses)} iterations"
+    text = f"With the settings on screen the correct backward pass {end(correct)}; the broken one {end(wrong)}"
+    if correct.diverged_at is None and wrong.diverged_at is None and correct.losses[-1] > 0:
+        ratio = wrong.losses[-1] / correct.losses[-1]
+        text += (f": the broken run's final loss is {ratio:.3g} times the correct one's" if ratio >= 1 else
+                 f": the correct run's final loss is {1 / ratio:.3g} times the broken one's")
+    return text + "."
+
+
+def show(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int, correct: Curves,
+         text: dict[str, str], device: torch.device) -> None:
+    """Draw the broken run beside `correct` (the page's run at the same settings) and the all-active check."""
+    st.subheader("Training with the broken gradient")
+    wrong = train_broken(N, D_in, H, D_out, lr, num_iters, seed)
+    ui.report_divergence("Training with the broken gradient", wrong)
+    cosine = broken.first_step_cosine(N, D_in, H, D_out, seed)
+    left, right = st.columns([5, 6])
+    with left:
+        st.plotly_chart(charts.loss_figure({"correct backward": correct.losses, "ReLU mask forgotten": wrong.losses},
+                                           title="The same run with the correct and the broken gradient"),
+                        key="bp_broken_loss")
+        ui.metrics(("cosine, broken vs true dL/dW1 at the start", f"{cosine:.2f}",
+                    "1 means the same direction, 0 a right angle, a negative value uphill"))
+    with right:
+        st.markdown(outcome(correct, wrong))
+        st.markdown(text["Training with the broken gradient"])
+        ui.show_source(broken.first_step_cosine, height=220, calls=[
+            ui.call_text(bp.train, N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed,
+                         mask_relu=False)])
+
+    st.subheader("Why the bug can pass the check")
+    st.markdown(text["Why the bug can pass the check"])
+    checks = broken.tiny_checks(seed, device)
+    st.table([{"tiny network": name, "active hidden units": f"{c.active} of {c.units}",
+               "check of the broken backward": "passed" if c.check.passed else "failed",
+               "W1 error vs autograd": f"{c.check.autograd_error['W1']:.1e}",
+               "W1 error vs finite differences": f"{c.check.finite_diff_error['W1']:.1e}"}
+              for name, c in checks.items()], hide_index=True)
+    ui.show_source(broken.tiny_checks, broken.all_active, broken.active_fraction, height=300,
+                   calls=[ui.call_text(broken.tiny_checks, seed, str(device))])

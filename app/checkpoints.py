@@ -1,0 +1,94 @@
+"""'Predict, then run' on a page: the question, a committed prediction, then the verdict and why.
+
+A committed prediction is kept in the session, so it survives reruns and page switches. It belongs to the question
+as worded with the settings on screen and to the truth it was judged against: when either changes, the learner is
+asked to predict again instead of being shown a stale verdict.
+"""
+
+import math
+
+import streamlit as st
+
+import progress
+from core.checkpoints import check, explain, find
+from registry import LESSONS
+
+
+def _state(slug: str) -> dict[str, dict]:
+    return st.session_state.setdefault("checkpoints", {}).setdefault(slug, {})
+
+
+def ask(slug: str, checkpoint_id: str, truth: object, values: dict | None = None, pending: str = "",
+        context: object = None) -> bool:
+    """Ask a checkpoint; return True once the result it is about may be shown (committed, or skipped).
+
+    `truth` is None while it is not known yet (say, before training): a prediction can be committed, and `pending`
+    says when the verdict comes. `context`: what else the truth depends on (the settings a run must have).
+    """
+    checkpoint, values = find(slug, checkpoint_id), values or {}
+    if isinstance(truth, float) and not math.isfinite(truth):
+        truth, pending = None, "The run diverged, so there is no number to judge the prediction against."
+    prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
+    key, question = f"{prefix}_cp_{checkpoint_id}", checkpoint.text(values)
+    asked = f"{question} {context!r}"  # what a kept prediction answered
+    state = _state(slug)
+    kept = state.get(checkpoint_id)
+    changed = truth is not None and kept is not None and kept.get("truth") not in (None, repr(truth))
+    if kept and "answer" in kept and (kept["asked"] != asked or changed):
+        state[checkpoint_id] = kept = {"stale": True}
+
+    with st.container(border=True):
+        st.markdown(f":material/psychology_alt: **Predict, then run.** {question}")
+        if kept and "answer" in kept:
+            return _verdict(slug, checkpoint_id, kept, truth, values, pending)
+        if kept and kept.get("stale"):
+            st.info("The settings changed since your last prediction: predict again.", icon=":material/sync:")
+        with st.form(f"{key}_form", border=False):
+            if checkpoint.kind == "choice":
+                answer = st.radio("Your prediction", checkpoint.options, index=None, key=key)
+            else:
+                answer = st.number_input("Your prediction", value=None, key=key,
+                                         step=1 if checkpoint.integer else None,
+                                         format="%d" if checkpoint.integer else "%g")
+            left, right, _ = st.columns([1, 1, 2])
+            commit = left.form_submit_button("Commit my prediction", type="primary", key=f"{key}_commit")
+            skip = right.form_submit_button("Skip: just show me", key=f"{key}_skip")
+        if skip:
+            state[checkpoint_id] = kept = {"answer": None, "asked": asked, "truth": None}
+            return _verdict(slug, checkpoint_id, kept, truth, values, pending)
+        if commit:
+            if answer is None:
+                st.warning("Choose or enter a prediction first, then commit it.")
+                return False
+            state[checkpoint_id] = kept = {"answer": answer, "asked": asked, "truth": None}
+            return _verdict(slug, checkpoint_id, kept, truth, values, pending)
+    return False
+
+
+def _verdict(slug: str, checkpoint_id: str, kept: dict, truth: object, values: dict, pending: str) -> bool:
+    """Show the committed prediction and, once the truth is known, whether it was right and why."""
+    checkpoint = find(slug, checkpoint_id)
+    answer = kept["answer"]
+    if answer is not None:
+        st.caption(f"Your prediction: **{checkpoint.show(answer)}**")
+    if truth is None:
+        st.info(pending or "The verdict comes once the result is computed.", icon=":material/hourglass_top:")
+        return True
+    kept["truth"] = repr(truth)
+    if answer is None:
+        st.info(f"Skipped. {explain(checkpoint, truth, values)}", icon=":material/visibility:")
+        return True
+    try:
+        verdict = check(checkpoint, answer, truth, values)
+    except ValueError as err:
+        st.warning(f"This prediction cannot be judged: {err}.")
+        return True
+    if not kept.get("recorded"):  # one verdict, one record
+        progress.record(slug, f"checkpoint:{checkpoint_id}", verdict.correct)
+        kept["recorded"] = True
+    if verdict.correct:
+        st.success(f"**Right.** {verdict.explanation}", icon=":material/check_circle:")
+    else:
+        st.error(f"**Not quite**: the answer is **{verdict.truth}**. {verdict.explanation}",
+                 icon=":material/cancel:")
+    return True

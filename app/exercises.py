@@ -1,0 +1,67 @@
+"""'Write it yourself': an editor for the lesson's exercise, its check against autograd, hints and the solution."""
+
+import inspect
+
+import pandas as pd
+import streamlit as st
+
+import progress
+from core.charts import overlay_figure
+from core.exercises import EXERCISES
+from core.exercises.check import Exercise, Outcome, check, exercise, train_both
+from registry import LESSONS
+
+
+def options(ex: Exercise, prefix: str) -> dict[str, object]:
+    """Return the page settings the exercise's inputs depend on (the MLP's activation), read from the session."""
+    names = [p for p in inspect.signature(ex.make_inputs).parameters if p != "seed"]
+    return {n: st.session_state[f"{prefix}_{n}"] for n in names if f"{prefix}_{n}" in st.session_state}
+
+
+def show_outcome(outcome: Outcome) -> None:
+    """Draw the verdict, one row per tensor, and anything the code printed."""
+    (st.success if outcome.passed else st.error)(outcome.message)
+    if outcome.checks:
+        st.dataframe(pd.DataFrame([{"tensor": c.name, "verdict": "pass" if c.passed else "fail",
+                                    "largest relative error": "—" if c.error is None else f"{c.error:.1e}",
+                                    "diagnosis": c.diagnosis} for c in outcome.checks]), hide_index=True)
+    if outcome.printed:
+        st.code(outcome.printed, language=None)
+
+
+def show(slug: str) -> None:
+    """Draw the 'Write it yourself' section of a lesson that has an exercise."""
+    if slug not in EXERCISES:
+        return
+    prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
+    ex = exercise(slug)
+    key = f"{prefix}_ex_{ex.id}"
+    st.header("Write it yourself")
+    st.subheader(ex.title)
+    st.markdown(ex.task + " Your code runs in a separate, limited process and is checked against autograd.")
+    code = st.text_area("Your code", value=ex.starter, key=f"{key}_code", height=240)
+    chosen = options(ex, prefix)
+    if st.button("Run and check", key=f"{key}_run", type="primary"):
+        with st.spinner("Running your code in the sandbox..."):
+            outcome = check(ex, code, **chosen)
+            trained = train_both(ex, code) if outcome.passed and ex.train else None
+        st.session_state[f"{key}_result"] = (outcome, trained)
+        progress.record(slug, f"exercise:{ex.id}", outcome.passed)
+    if f"{key}_result" in st.session_state:
+        outcome, trained = st.session_state[f"{key}_result"]
+        show_outcome(outcome)
+        if isinstance(trained, str):
+            st.warning(f"Training with your code stopped: {trained}")
+        elif trained is not None:
+            mine, reference = trained
+            st.plotly_chart(overlay_figure({"your code": mine, "reference": reference},
+                                           title="Training with your code and with the reference"),
+                            key=f"{key}_curve")
+    shown = st.session_state.setdefault(f"{key}_hints", 0)
+    for i, hint in enumerate(ex.hints[:shown], start=1):
+        st.info(f"Hint {i}: {hint}")
+    if shown < len(ex.hints) and st.button(f"Show hint {shown + 1} of {len(ex.hints)}", key=f"{key}_hint"):
+        st.session_state[f"{key}_hints"] = shown + 1
+        st.rerun()
+    if st.toggle("Show the reference solution", key=f"{key}_solution"):
+        st.code(ex.reference_source(), language="python")

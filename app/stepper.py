@@ -1,0 +1,45 @@
+"""Lesson 1's step-through: one iteration of the tiny network, one operation at a time, beside the line that ran."""
+
+import streamlit as st
+
+import ui
+from core.backprop_numpy import stepper
+
+INDEX = "bp_step_index"  # the step shown; a plain session key, so it survives leaving the page
+
+
+def move(by: int, last: int) -> None:
+    """Move the step shown by `by`, within 0..last (a button's callback, run before the slider is drawn)."""
+    st.session_state[INDEX] = min(max(st.session_state.get(INDEX, 0) + by, 0), last)
+    st.session_state["bp_step"] = st.session_state[INDEX]
+
+
+def show(seed: int, text: str) -> None:
+    """Draw the step-through for the sidebar's seed, with `text` (the lesson's prose) above it."""
+    st.markdown(text)
+    steps = stepper.one_iteration(seed)  # a few small arrays: milliseconds, no cache needed
+    last = len(steps) - 1
+    st.session_state.setdefault(INDEX, 0)
+    st.session_state.setdefault("bp_step", st.session_state[INDEX])
+    left, middle, right = st.columns([1, 6, 1], vertical_alignment="bottom")
+    left.button("← Previous", key="bp_step_prev", on_click=move, args=(-1, last),
+                disabled=st.session_state[INDEX] == 0, width="stretch")
+    right.button("Next →", key="bp_step_next", on_click=move, args=(1, last),
+                 disabled=st.session_state[INDEX] == last, width="stretch")
+    index = middle.select_slider("Step", options=range(len(steps)), key="bp_step",
+                                 format_func=lambda i: f"{i + 1}. {steps[i].title}",
+                                 on_change=lambda: st.session_state.update({INDEX: st.session_state["bp_step"]}))
+    step = steps[index]
+    sizes = ", ".join(map(str, stepper.TINY.values()))
+    st.caption(f"{ui.call_text(stepper.one_iteration, seed)}: N, D_in, H, D_out = {sizes}, lr = {stepper.TINY_LR} "
+               f"for the update. Step {index + 1} of {len(steps)}.")
+    left, right = st.columns([2, 3])
+    with left:
+        st.markdown(f"**{index + 1}. {step.title}**")
+        st.latex(step.formula)
+        st.caption(f"▶ marks the line{'s' if len(step.lines) > 1 else ''} of `{step.function.__name__}()` "
+                   "that computed this step; the listing is that function's real source.")
+        st.code(stepper.marked_source(step), language="python", wrap_lines=True)  # whole: the ▶ line stays in view
+    with right:
+        st.plotly_chart(stepper.step_figure(step), key="bp_step_arrays")
+    ui.show_source(stepper.one_iteration, stepper.locals_on_return, height=300)
