@@ -9,6 +9,7 @@ import progress
 from core.charts import overlay_figure
 from core.exercises import EXERCISES
 from core.exercises.check import Exercise, Outcome, check, exercise, train_both
+from core.fashion_mnist import FashionMNIST
 from registry import LESSONS
 
 
@@ -29,8 +30,8 @@ def show_outcome(outcome: Outcome) -> None:
         st.code(outcome.printed, language=None)
 
 
-def show(slug: str) -> None:
-    """Draw the 'Write it yourself' section of a lesson that has an exercise."""
+def show(slug: str, data: FashionMNIST | None = None) -> None:
+    """Draw the 'Write it yourself' section of a lesson that has an exercise (`data`: the page's loaded data set)."""
     if slug not in EXERCISES:
         return
     prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
@@ -44,14 +45,14 @@ def show(slug: str) -> None:
     if st.button("Run and check", key=f"{key}_run", type="primary"):
         with st.spinner("Running your code in the sandbox..."):
             outcome = check(ex, code, **chosen)
-            trained = train_both(ex, code) if outcome.passed and ex.train else None
+            trained = train_both(ex, code, data=data, **chosen) if outcome.passed and ex.train else None
         st.session_state[f"{key}_result"] = (outcome, trained)
         progress.record(slug, f"exercise:{ex.id}", outcome.passed)
     if f"{key}_result" in st.session_state:
         outcome, trained = st.session_state[f"{key}_result"]
         show_outcome(outcome)
         if isinstance(trained, str):
-            st.warning(f"Training with your code stopped: {trained}")
+            st.warning(trained)
         elif trained is not None:
             mine, reference = trained
             st.plotly_chart(overlay_figure({"your code": mine, "reference": reference},

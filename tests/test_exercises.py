@@ -74,3 +74,50 @@ def test_the_page_checks_code_and_draws_the_learners_curve():
     traces = chart_traces(at, "bp_ex_numpy_backward_curve")
     assert [t["name"] for t in traces] == ["your code", "reference"]
     assert traces[0]["y"] == pytest.approx(traces[1]["y"][:100], rel=1e-9)
+
+
+TRAINED = [  # (slug, page options, edit that makes the reference fit the options, a wrong answer: (old, new))
+    ("tensors_autograd", {}, None, ("return grad_input", "return -grad_input")),
+    ("softmax_regression", {}, None, ("return dO / len(y)", "return -dO / len(y)")),
+    ("mlp", {"activation": "relu"}, None, (" * (Z1 > 0).float()", "")),
+    ("mlp", {"activation": "tanh"}, ("(Z1 > 0).float()", "(1 - H * H)"), ("(1 - H * H)", "(1 + H * H)")),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tiny_dir):
+    from core import fashion_mnist as fm
+    return fm.load(tiny_dir, download=False)
+
+
+@pytest.mark.parametrize("slug, options, fit, wrong", TRAINED, ids=[f"{t[0]}-{t[1]}" for t in TRAINED])
+def test_the_reference_solution_trains_exactly_like_the_lessons_code(slug, options, fit, wrong, tiny_data):
+    ex = exercise(slug)
+    code = ex.reference_source().replace(*fit) if fit else ex.reference_source()
+    mine, reference = train_both(ex, code, data=tiny_data, **options)
+    assert mine.diverged_at is None and len(mine.losses) == len(reference.losses) > 5
+    assert mine.losses == pytest.approx(reference.losses, rel=1e-6, abs=1e-12)
+    assert mine.losses[-1] < mine.losses[0] * 0.9  # it learned something: the curves are not flat
+    assert wrong[0] in code
+    bad = train_both(ex, code.replace(*wrong), data=tiny_data, **options)
+    bad_losses = bad[0].losses
+    assert bad[0].diverged_at is not None or bad_losses != pytest.approx(reference.losses, rel=1e-3)
+
+
+@pytest.mark.parametrize("slug", ["softmax_regression", "mlp"])
+def test_without_the_data_set_training_is_a_sentence(slug):
+    from core.exercises.check import NO_DATA
+    assert train_both(exercise(slug), exercise(slug).reference_source(), data=None) == NO_DATA
+
+
+def test_the_softmax_page_trains_the_learners_gradient_on_its_loaded_data(tiny_dir):
+    from helpers import chart_traces, open_with_data
+    at = open_with_data("softmax_regression", tiny_dir)
+    at.text_area(key="sm_ex_softmax_grad_code").set_value(exercise("softmax_regression").reference_source())
+    at.button(key="sm_ex_softmax_grad_run").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    traces = chart_traces(at, "sm_ex_softmax_grad_curve")
+    assert [t["name"] for t in traces] == ["your code", "reference"]
+    assert traces[0]["y"] == pytest.approx(traces[1]["y"], rel=1e-6)
+    from core.exercises.softmax_regression import TRAIN
+    assert len(traces[0]["y"]) == -(-600 // TRAIN["batch_size"]) * TRAIN["num_epochs"]  # the tiny set has 600 images

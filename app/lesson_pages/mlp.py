@@ -120,4 +120,4 @@ if measured is not None:
                    calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
                           for dtype in (torch.float32, torch.float64)])
 
-exercises.show("mlp")
+exercises.show("mlp", dataset)

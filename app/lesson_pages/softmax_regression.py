@@ -158,4 +158,4 @@ if run is not None:
         model.input_weights(), CLASSES))
 history.show("softmax_regression", settings)
 
-exercises.show("softmax_regression")
+exercises.show("softmax_regression", dataset)

@@ -5,10 +5,12 @@ Each lesson's exercise lives in core/exercises/<slug>.py as `EXERCISE`; this mod
 
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
 from core.curves import Curves
 from core.sandbox import Sandbox, SandboxError, run_once
@@ -36,7 +38,7 @@ class Exercise:
     groups: dict[str, list[str]] = field(default_factory=dict)
     state: list[str] = field(default_factory=list)  # inputs read back after the call (changed in place)
     error_hints: dict[str, str] = field(default_factory=dict)  # text in a sandbox error -> what it means here
-    train: Callable[..., tuple[Curves, Curves]] | None = None  # (sandbox) -> (learner's run, reference run)
+    train: Callable[..., tuple[Curves, Curves]] | None = None  # (sandbox, page options) -> (mine, reference)
 
     @property
     def function(self) -> str:
@@ -137,10 +139,33 @@ def check(ex: Exercise, code: str, seed: int = 0, **options: object) -> Outcome:
     return Outcome(passed, message, checks, reply.printed)
 
 
-def train_both(ex: Exercise, code: str) -> tuple[Curves, Curves] | str:
-    """Return the learner's and the reference's training runs, or the sentence saying why training stopped."""
+NO_DATA = ("FashionMNIST is not loaded, so there is no training run to draw; the check above is the whole "
+           "exercise here.")
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one thread inside the block, then restore the count."""
+    # the runs are tiny: a second thread costs more than it saves, and its spinning starves the sandbox's child
+    # (measured on the loaded 2-core machine: 15 s with two threads, 0.5 s with one, for the ReLU exercise)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
     try:
-        with ex.sandbox(code) as sandbox:
-            return ex.train(sandbox)
-    except (SandboxError, ValueError) as error:  # ValueError: outputs that do not fit the model's arrays
-        return explain(ex, str(error))
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def train_both(ex: Exercise, code: str, **options: object) -> tuple[Curves, Curves] | str:
+    """Return the learner's and the reference's training runs, or the sentence saying why there is none.
+
+    Options are what the page has (data, activation); each run takes those its `train` names."""
+    wanted = inspect.signature(ex.train).parameters
+    options = {name: value for name, value in options.items() if name in wanted}
+    if "data" in wanted and options.get("data") is None:
+        return NO_DATA
+    try:
+        with ex.sandbox(code) as sandbox, one_thread():
+            return ex.train(sandbox, **options)
+    except (SandboxError, ValueError, RuntimeError) as error:  # outputs that do not fit the model's arrays
+        return f"Training with your code stopped: {explain(ex, str(error))}"

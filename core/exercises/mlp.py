@@ -3,9 +3,17 @@
 import numpy as np
 import torch
 
+from core.curves import Curves
 from core.exercises.check import Exercise
+from core.exercises.softmax_regression import train_pair
+from core.fashion_mnist import FashionMNIST
+from core.mlp import MLPScratch, mlp
+from core.sandbox import Sandbox
+from core.softmax_regression import cross_entropy, softmax, softmax_cross_entropy_grad
 
 SIZES = {"n": 8, "d": 6, "h": 5, "k": 4}  # examples, inputs, hidden units, classes: all different
+# the softmax exercise's short run (its subset, batches and epochs) with a narrow hidden layer: each call carries X
+TRAIN = dict(num_hiddens=64, lr=0.5, seed=0)
 ACTIVATIONS = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 
 STARTER = '''def backward(X, Z1, H, W2, dO):
@@ -62,6 +70,33 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
             "grad_b2": [(dO.mean(axis=0), "grad_b2 averages dO; the bias adds to every row, so sum over rows.")]}
 
 
+class LearnersBackward(MLPScratch):
+    """The lesson's MLPScratch, with the backward pass from dO down by the learner's function in the sandbox."""
+
+    def __init__(self, W1, b1, W2, b2, activation: str, sandbox: Sandbox):
+        super().__init__(W1, b1, W2, b2, activation)
+        self.sandbox = sandbox
+
+    def loss_and_grads(self, X, y):
+        Z1 = X @ self.W1 + self.b1  # (n, h)
+        H = self.act(Z1)  # (n, h)
+        O = H @ self.W2 + self.b2  # (n, 10)
+        P = softmax(O)
+        dO = softmax_cross_entropy_grad(P, y)  # (n, 10)
+        grads = self.sandbox.call(X=X.numpy(), Z1=Z1.numpy(), H=H.numpy(), W2=self.W2.numpy(), dO=dO.numpy()).outputs
+        for name, p in zip(("W1", "b1", "W2", "b2"), self.parameters()):
+            p.grad = torch.from_numpy(grads[f"grad_{name}"]).to(p.dtype)
+        return cross_entropy(P, y), O
+
+
+def train_with(sandbox: Sandbox, data: FashionMNIST, activation: str = "relu") -> tuple[Curves, Curves]:
+    """Return the lesson's scratch MLP run with the learner's backward, and the lesson's own, from the same start."""
+    def start() -> list[torch.Tensor]:
+        return mlp("scratch", TRAIN["num_hiddens"], activation, TRAIN["seed"], dtype=torch.float64).parameters()
+    return train_pair(LearnersBackward(*start(), activation, sandbox), MLPScratch(*start(), activation), data,
+                      TRAIN["lr"])
+
+
 EXERCISE = Exercise(
     id="mlp_backward",
     title="The MLP's backward pass",
@@ -84,4 +119,5 @@ EXERCISE = Exercise(
         "Z1 = X @ W1 + b1: grad_W1 = X.T @ grad_Z1 and grad_b1 = grad_Z1.sum(dim=0).",
     ),
     flavour="torch",
+    train=train_with,
 )

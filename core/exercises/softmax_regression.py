@@ -4,9 +4,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from core.curves import Curves
 from core.exercises.check import Exercise
+from core.fashion_mnist import FashionMNIST
+from core.sandbox import Sandbox
+from core.softmax_regression import SoftmaxScratch, cross_entropy, softmax, softmax_regression
+from core.training import train_epochs
 
 SIZES = {"n": 8, "k": 10}
+# a short run of the lesson's loop on the first training images: every batch is a call into the sandbox
+TRAIN = dict(num_train=2048, num_test=500, lr=0.1, batch_size=256, num_epochs=3, seed=0)
 
 STARTER = '''def softmax_cross_entropy_grad(P, y):
     # P: (n, k) softmax probabilities; y: (n,) true classes; L = mean of -log P[i, y[i]]
@@ -50,6 +57,46 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     ]}
 
 
+def small_subset(data: FashionMNIST, num_train: int, num_test: int) -> FashionMNIST:
+    """Return the first training and test images in float64 on the CPU, so both runs see the same numbers."""
+    return FashionMNIST(data.train_images[:num_train].to("cpu", torch.float64), data.train_labels[:num_train].cpu(),
+                        data.test_images[:num_test].to("cpu", torch.float64), data.test_labels[:num_test].cpu(),
+                        data.source)
+
+
+def train_pair(mine: object, reference: object, data: FashionMNIST, lr: float) -> tuple[Curves, Curves]:
+    """Return both models' runs of train_epochs (plain SGD by hand) with TRAIN's settings on TRAIN's subset."""
+    small = small_subset(data, TRAIN["num_train"], TRAIN["num_test"])
+    runs = []
+    for model in (mine, reference):
+        *_, curves = train_epochs(model, small, "SGD", lr, TRAIN["batch_size"], TRAIN["num_epochs"], TRAIN["seed"])
+        runs.append(curves)  # the last curves train_epochs yields: the whole run
+    return runs[0], runs[1]
+
+
+class LearnersGradient(SoftmaxScratch):
+    """The lesson's SoftmaxScratch, with dL/dO from the learner's function in the sandbox."""
+
+    def __init__(self, W, b, sandbox: Sandbox):
+        super().__init__(W, b)
+        self.sandbox = sandbox
+
+    def loss_and_grads(self, X, y):
+        O = self(X)
+        P = softmax(O)
+        dO = torch.from_numpy(self.sandbox.call(P=P.numpy(), y=y.numpy()).outputs["dO"]).to(P.dtype)  # (n, 10)
+        self.W.grad = X.T @ dO  # (784, 10)
+        self.b.grad = dO.sum(dim=0)  # (10,)
+        return cross_entropy(P, y), O
+
+
+def train_with(sandbox: Sandbox, data: FashionMNIST) -> tuple[Curves, Curves]:
+    """Return the lesson's scratch run with the learner's dL/dO, and the lesson's own, from the same float64 start."""
+    def start() -> list[torch.Tensor]:
+        return [p.double() for p in softmax_regression("scratch", TRAIN["seed"]).parameters()]
+    return train_pair(LearnersGradient(*start(), sandbox), SoftmaxScratch(*start()), data, TRAIN["lr"])
+
+
 EXERCISE = Exercise(
     id="softmax_grad",
     title="The gradient of softmax cross-entropy",
@@ -70,4 +117,5 @@ EXERCISE = Exercise(
     ),
     flavour="torch",
     error_hints={"Augmented assignment": "Write `dO[rows, y] = dO[rows, y] - 1` instead of `-=` on an item."},
+    train=train_with,
 )

@@ -1,11 +1,19 @@
 """Lesson 2's exercise: write `backward` of the custom ReLU Function."""
 
+import math
+
 import numpy as np
 import torch
 
+from core.backprop_numpy.network import make_problem
+from core.curves import Curves
 from core.exercises.check import Exercise
+from core.sandbox import Sandbox
+from core.tensors_autograd.ladder import MyReLU, run_stage
 
 SIZES = {"N": 64, "H": 100}
+# the ladder's network, smaller (each backward is a call into the sandbox); lr 1e-4 is stable at these sizes
+TRAIN = dict(N=32, D_in=100, H=20, D_out=5, lr=1e-4, num_iters=100, seed=0)
 
 STARTER = '''def backward(ctx, grad_output):
     (input,) = ctx.saved_tensors
@@ -46,6 +54,38 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     ]}
 
 
+def learners_relu(sandbox: Sandbox) -> type[torch.autograd.Function]:
+    """Return MyReLU with its backward replaced by the learner's, called in the sandbox."""
+    class LearnersReLU(MyReLU):
+        @staticmethod
+        def backward(ctx, grad_output):
+            (input,) = ctx.saved_tensors
+            reply = sandbox.call(input=input.detach().numpy(), grad_output=grad_output.numpy())
+            return torch.from_numpy(reply.outputs["grad_input"]).to(grad_output.dtype)
+    return LearnersReLU
+
+
+def train_with(sandbox: Sandbox) -> tuple[Curves, Curves]:
+    """Return the ladder's custom-Function run with the learner's ReLU backward, and the ladder's own run."""
+    p = make_problem(**{k: TRAIN[k] for k in ("N", "D_in", "H", "D_out", "seed")})
+    X, y, W1, W2 = (torch.from_numpy(a.copy()) for a in (p.X, p.y, p.W1, p.W2))  # float64, as run_stage
+    W1.requires_grad_()
+    W2.requires_grad_()
+    relu, losses = learners_relu(sandbox).apply, []
+    for t in range(TRAIN["num_iters"]):
+        loss = (relu(X.mm(W1)).mm(W2) - y).pow(2).sum()
+        if not math.isfinite(loss.item()):
+            return Curves({"loss": losses}, diverged_at=t), run_stage("autograd + custom Function", **TRAIN)
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            W1 -= TRAIN["lr"] * W1.grad
+            W2 -= TRAIN["lr"] * W2.grad
+            W1.grad.zero_()
+            W2.grad.zero_()
+    return Curves({"loss": losses}), run_stage("autograd + custom Function", **TRAIN)
+
+
 EXERCISE = Exercise(
     id="relu_backward",
     title="backward of the custom ReLU Function",
@@ -66,4 +106,5 @@ EXERCISE = Exercise(
     ),
     flavour="torch",
     groups={"ctx": ["input"]},
+    train=train_with,
 )
