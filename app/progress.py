@@ -3,11 +3,7 @@
 import streamlit as st
 
 from core.checkpoints import CHECKPOINTS
-
-try:
-    from core.exercises import EXERCISES
-except ImportError:  # the exercises package is being written alongside; until then a lesson has none
-    EXERCISES: dict[str, tuple[str, ...]] = {}
+from core.exercises import EXERCISES
 
 KEY = "progress"  # st.session_state[KEY][slug][item] = True once done right (False: tried, not yet right)
 
