@@ -58,6 +58,12 @@ def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: in
     return bp.train(N, D_in, H, D_out, lr, num_iters, seed, on_iteration=_on_iteration)
 
 
+@st.cache_data(max_entries=32, show_spinner="Checking the gradients…")  # 4.5 s each at the largest sizes
+def check_gradients(N: int, D_in: int, H: int, D_out: int, seed: int, mask_relu: bool,
+                    device: str) -> gradcheck.GradCheck:
+    return gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=mask_relu, device=device)
+
+
 on_iteration = None
 if N * D_in * H * num_iters > BIG_RUN:
     bar = st.progress(0.0, text="Training…")
@@ -124,12 +130,12 @@ device = ui.device()
 if device is not None and device.type == "mps":  # Apple's Metal backend has no float64
     st.info("MPS has no float64, so the autograd reference runs on the CPU.")
     device = torch.device("cpu")
-unmasked = None if device is None else gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=False,
-                                                                  device=device)
+
+unmasked = None if device is None else check_gradients(N, D_in, H, D_out, seed, False, str(device))
 revealed = unmasked is not None and checkpoints.ask("backprop_numpy", "broken_mask", MASK_VERDICT[unmasked.failing()])
 broken = settings.widget("broken")
 if unmasked is not None:
-    check = unmasked if broken else gradcheck.check_gradients(N, D_in, H, D_out, seed, device=device)
+    check = unmasked if broken else check_gradients(N, D_in, H, D_out, seed, True, str(device))
     # the correct check is always on show; the broken one is the answer to the prediction above it
     verdict = st.expander("The check's verdict", expanded=revealed) if broken else st.container()
     if check.passed:
