@@ -5,9 +5,10 @@ starting with "_", no file, class or frame access) and gives it only the arrays 
 `torch` namespaces holding a short list of array functions, never a real module (numpy's submodules reach `os`).
 The operating system: the child is a fresh `python -I core/sandbox_worker.py` (not a fork of the server, which
 would share its memory and state) in its own process group, with hard limits on address space, CPU time, file
-size (0), open files (the three pipes) and processes (0: no fork; root ignores that one, the language still
-stops it); the parent kills the group at a wall-clock deadline and refuses an oversized reply. Messages are .npz
-archives read with allow_pickle=False, so a reply cannot run code in the server.
+size (0), open files (the three pipes) and processes (0: no fork; a server running as root first hands the child
+to the unprivileged user nobody, as root ignores that limit); the parent kills the group at a wall-clock
+deadline and refuses an oversized reply. Messages are .npz archives read with allow_pickle=False, so a reply
+cannot run code in the server.
 
 Why NumPy only: measured on the 2-core CI machine, a child that imports NumPy is ready in about 0.2 s and 25 MB,
 one that imports torch needs 2.7-5 s and 640 MB, longer than the time limit itself. The torch exercises therefore

@@ -7,6 +7,7 @@ both directions are length-prefixed .npz archives read with allow_pickle=False; 
 import io
 import json
 import operator
+import os
 import resource
 import struct
 import sys
@@ -368,12 +369,19 @@ def write_message(stream, meta: dict, arrays: dict[str, np.ndarray] | None = Non
     stream.flush()
 
 
+NOBODY = 65534  # the unprivileged user and group of Debian and most Linux systems
+
+
 def limit(memory_mb: int, cpu_seconds: int) -> None:
     """Cap memory, CPU time, file size, open files and child processes, for good (hard limits too)."""
+    if os.getuid() == 0:  # root ignores the process limit: a server run as root hands the child to nobody first
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))  # no fork (not enforced for root: the language stops it)
+    resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))  # no fork, whatever the language lets through
     resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3))  # stdin, stdout, stderr and nothing more
 
 

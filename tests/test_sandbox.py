@@ -1,12 +1,17 @@
 """The sandbox: a normal submission returns its arrays; every hostile one gets a clear message, the tests live on."""
 
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.sandbox import CALL_SECONDS, Sandbox, SandboxError, run_once
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(body: str, **arrays):
@@ -61,3 +66,13 @@ def test_the_test_process_is_unharmed_after_every_hostile_case():
         with pytest.raises(SandboxError):
             run(body)
     assert run("return a + 1").outputs["b"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_the_child_cannot_fork_even_when_the_server_runs_as_root():
+    # the language already refuses `import os`; this is the wall beneath it, the worker's own limits
+    code = ("import os, sys; sys.path.insert(0, sys.argv[1]); from sandbox_worker import limit; limit(768, 10); "
+            "print(os.getuid()); os.fork()")
+    result = subprocess.run([sys.executable, "-I", "-c", code, str(ROOT / "core")], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode != 0 and "BlockingIOError" in result.stderr, result.stderr
+    assert result.stdout.strip() != "0"  # not root any more
