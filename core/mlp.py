@@ -101,12 +101,16 @@ class MLPScratch:
         O = H @ self.W2 + self.b2  # (n, 10)
         P = softmax(O)
         dO = softmax_cross_entropy_grad(P, y)  # (n, 10)
+        self.backward(X, Z1, H, dO)
+        return cross_entropy(P, y), O
+
+    def backward(self, X, Z1, H, dO):
+        """Set each parameter's .grad from dL/dO, back through W2, the activation and W1."""
         self.W2.grad = H.T @ dO  # (h, 10)
         self.b2.grad = dO.sum(dim=0)
         dZ1 = (dO @ self.W2.T) * self.act_grad(Z1)  # (n, h): back through W2, then the activation
         self.W1.grad = X.T @ dZ1  # (784, h)
         self.b1.grad = dZ1.sum(dim=0)
-        return cross_entropy(P, y), O
 
     def input_weights(self):
         return self.W1
