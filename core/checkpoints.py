@@ -141,7 +141,7 @@ CHECKPOINTS: dict[str, tuple[Checkpoint, ...]] = {
                    "loss'.", options=RATIOS),
         Checkpoint("baseline", "With N = {N} and D_out = {D_out}, the targets are standard normal. What summed "
                    "squared loss does a network that always predicts 0 get, on average?", "number",
-                   "{truth}: each of the N·D_out = {truth} targets adds E[y²] = 1. It is the dotted line on "
+                   "{truth}: each of the N·D_out = {truth} targets adds E[y²] = 1. It is the dashed line on "
                    "'Training versus held-out loss'.", rel_tol=0.1, fmt=".0f"),
     ),
     "tensors_autograd": (
