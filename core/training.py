@@ -63,9 +63,10 @@ def accuracy(model: Classifier, images: torch.Tensor, labels: torch.Tensor) -> f
 def train_epochs(model: Classifier, data: FashionMNIST, optimizer: str = "SGD", lr: float = 0.1,
                  batch_size: int = 256, num_epochs: int = 5, seed: int = 0, cosine: bool = False,
                  history: Curves | None = None,
-                 on_batch: Callable[[int, int], None] | None = None) -> Iterator[Curves]:
+                 on_batch: Callable[[int, int], bool | None] | None = None) -> Iterator[Curves]:
     """Train `model` in place, yielding its curves after each epoch: loss and accuracy per batch, and per epoch the
-    mean training loss and accuracy, the test accuracy and the seconds it took. Stops early if the loss diverges.
+    mean training loss and accuracy, the test accuracy and the seconds it took. Stops early if the loss diverges,
+    or when on_batch(epoch, batch) returns True (Stop pressed): the batches of an unfinished epoch are kept.
 
     With `cosine`, the learning rate decays from lr to 0 along half a cosine over the whole run, so the last
     epochs take small steps and settle instead of bouncing around the minimum.
@@ -84,7 +85,7 @@ def train_epochs(model: Classifier, data: FashionMNIST, optimizer: str = "SGD", 
         synchronize(device)
         start = time.perf_counter()
         order = torch.randperm(n, generator=g).to(device)
-        losses, correct = [], []  # 0-d tensors left on the device: no sync per batch
+        losses, correct, stop = [], [], False  # 0-d tensors left on the device: no sync per batch
         for b in range(num_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
             X, y = X_all.index_select(0, idx), y_all.index_select(0, idx)  # (batch, 784), (batch,)
@@ -94,18 +95,21 @@ def train_epochs(model: Classifier, data: FashionMNIST, optimizer: str = "SGD", 
             opt.step()
             losses.append(loss)
             correct.append((logits.argmax(dim=1) == y).sum())
-            if on_batch is not None:
-                on_batch(epoch, b)
+            if on_batch is not None and on_batch(epoch, b):
+                stop = True
+                break
         synchronize(device)
         seconds = time.perf_counter() - start
         losses, correct = torch.stack(losses), torch.stack(correct)
         bad = (~torch.isfinite(losses)).nonzero()
-        finite = int(bad[0]) if len(bad) else num_batches  # the batches before the first non-finite loss
+        finite = int(bad[0]) if len(bad) else len(losses)  # the batches before the first non-finite loss
         history.values["loss"] += losses[:finite].tolist()
         history.values["accuracy"] += (correct[:finite] / sizes[:finite]).tolist()
         if len(bad):
             history.diverged_at = len(history.losses)
             yield history
+            return
+        if stop:
             return
         for name, value in (("train loss", (losses * sizes).sum().item() / n),
                             ("train acc", correct.sum().item() / n),
@@ -113,6 +117,31 @@ def train_epochs(model: Classifier, data: FashionMNIST, optimizer: str = "SGD", 
                             ("seconds", seconds)):
             history.epoch_values[name].append(value)
         yield history
+
+
+def train_versions(models: dict[str, Classifier], data: FashionMNIST, optimizer: str, lr: float, batch_size: int,
+                   num_epochs: int, seed: int, cosine: bool, histories: dict[str, Curves],
+                   on_batch: Callable[[str, int, int], bool | None]) -> None:
+    """Train several versions on the same batches, one epoch of each in turn, so that they progress together.
+    A version that diverges stops alone; on_batch(version, epoch, batch) returning True stops them all."""
+    stop = False
+
+    def hook(version: str) -> Callable[[int, int], bool]:
+        def on(epoch: int, batch: int) -> bool:
+            nonlocal stop
+            stop = bool(on_batch(version, epoch, batch))
+            return stop
+        return on
+
+    trainers = {v: train_epochs(m, data, optimizer, lr, batch_size, num_epochs, seed, cosine, histories[v], hook(v))
+                for v, m in models.items()}
+    while trainers and not stop:
+        for version in list(trainers):
+            history = next(trainers[version], None)
+            if stop:
+                return
+            if history is None or history.diverged_at is not None:
+                del trainers[version]
 
 
 def new_history(steps_per_epoch: int) -> Curves:

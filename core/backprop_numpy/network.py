@@ -82,10 +82,11 @@ def train(
     num_iters: int = 500,
     seed: int = 0,
     mask_relu: bool = True,
-    on_iteration: Callable[[int], None] | None = None,
+    on_iteration: Callable[[int], bool | None] | None = None,
 ) -> Curves:
-    """Train by gradient descent: the training and held-out loss per iteration; stops if the loss overflows.
-    mask_relu=False trains with the broken backward pass that forgets the ReLU mask."""
+    """Train by gradient descent: the training and held-out loss per iteration; stops if the loss overflows, or
+    when on_iteration(t) returns True (Stop pressed). mask_relu=False trains with the broken backward pass that
+    forgets the ReLU mask."""
     check_lr(lr)
     check_sizes(num_iters=num_iters)
     p = make_problem(N, D_in, H, D_out, seed)
@@ -104,8 +105,8 @@ def train(
             grad_W1, grad_W2 = backward(X, y, W2, h, h_relu, y_hat, mask_relu)
             W1 = W1 - lr * grad_W1
             W2 = W2 - lr * grad_W2
-            if on_iteration is not None:
-                on_iteration(t)  # lets a page show progress
+            if on_iteration is not None and on_iteration(t):  # lets a page show progress, and stop the run
+                break
     return Curves({"loss": losses, "held-out loss": val_losses}, diverged_at, outputs={"W1": W1, "W2": W2})
 
 

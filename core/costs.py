@@ -1,0 +1,77 @@
+"""What a run costs before it starts: its arithmetic and steps, and this server's measured speed for each.
+
+An estimate is `flops / rate + steps * overhead`, with the rate and per-step overhead measured on this machine by
+`calibrate` (in a worker, with the worker's thread count), then corrected per kind of run by the ratio of actual
+to estimated time of the runs that finished (see core.pool).
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+TRAIN_IMAGES, TEST_IMAGES, PIXELS, CLASSES = 60_000, 10_000, 784, 10
+
+
+@dataclass(frozen=True)
+class Work:
+    flops: float  # multiply-adds counted twice
+    steps: int  # optimizer steps or iterations: each costs a fixed overhead besides its arithmetic
+    dtype: str = "float32"  # "float32" (torch) or "float64" (NumPy)
+
+
+@dataclass(frozen=True)
+class Speed:
+    """What one worker of this server does per second."""
+
+    flops32: float = 2e10  # a conservative guess for one core, until `calibrate` has measured it
+    flops64: float = 1e10
+    step_seconds: float = 3e-4  # the fixed cost of one training step (Python, small kernels, the optimizer)
+
+    def seconds(self, work: Work) -> float:
+        rate = self.flops64 if work.dtype == "float64" else self.flops32
+        return work.flops / rate + work.steps * self.step_seconds
+
+
+def fashion_training(num_hiddens: int | None, batch_size: int, num_epochs: int, num_versions: int = 1) -> Work:
+    """A FashionMNIST run: softmax regression (num_hiddens None) or a one-hidden-layer MLP, each version trained
+    in full, with the test set scored after every epoch."""
+    params = PIXELS * CLASSES if num_hiddens is None else PIXELS * num_hiddens + num_hiddens * CLASSES
+    per_epoch = 6 * TRAIN_IMAGES * params + 2 * TEST_IMAGES * params  # forward 2, backward 4; test: forward only
+    steps = -(-TRAIN_IMAGES // batch_size) * num_epochs * num_versions
+    return Work(per_epoch * num_epochs * num_versions, steps)
+
+
+def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> Work:
+    """Lesson 1's NumPy run: per iteration a forward and backward pass on N examples and a held-out forward pass."""
+    per_iteration = 2 * N * (D_in * H + H * D_out) * (3 + 1)
+    return Work(per_iteration * num_iters, num_iters, "float64")
+
+
+def calibrate(seconds: float = 0.3) -> Speed:
+    """Measure this process's float32 (torch) and float64 (NumPy) matrix-multiply rates and the cost of a step."""
+    def rate(multiply, flops: float) -> float:
+        multiply()  # warm up
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3:
+            multiply()
+            count += 1
+        return flops * count / (time.perf_counter() - start)
+
+    a = torch.randn(256, 784)
+    w = torch.randn(784, 256, requires_grad=True)
+    flops32 = rate(lambda: a @ w.detach(), 2 * 256 * 784 * 256)
+    x = np.random.default_rng(0).standard_normal((256, 1000))
+    v = np.random.default_rng(1).standard_normal((1000, 100))
+    flops64 = rate(lambda: x @ v, 2 * 256 * 1000 * 100)
+    small = torch.randn(16, 784)
+    opt = torch.optim.SGD([w], lr=0.0)
+
+    def step() -> None:  # one tiny training step: what a batch costs besides its arithmetic
+        opt.zero_grad()
+        (small @ w).square().mean().backward()
+        opt.step()
+
+    per_step = 1 / rate(step, 1.0) - 6 * 16 * 784 * 256 / flops32
+    return Speed(flops32, flops64, max(per_step, 1e-5))

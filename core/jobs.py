@@ -1,0 +1,71 @@
+"""The long computations a pool worker runs (see core.pool and core.worker).
+
+Each takes the worker's Progress first: it reports how far it has got and learns from it when to stop, and it
+returns what it produced, to be drawn by the page that asked for it. What a job needs from a lesson (a model
+builder, a training function) arrives as a picklable reference, so this shared module imports no lesson.
+"""
+
+import functools
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import fashion_mnist
+from core.curves import Curves
+from core.fashion_mnist import FashionMNIST
+from core.training import new_history, train_versions
+from core.worker import Progress
+
+_DATA: dict[tuple[str, str], FashionMNIST] = {}  # loaded once per worker, then reused by every run it trains
+
+
+def dataset(data_dir: str | Path | None, device: str) -> FashionMNIST:
+    """FashionMNIST on `device`, loaded the first time this worker needs it."""
+    key = (str(data_dir or ""), device)
+    if key not in _DATA:
+        _DATA[key] = fashion_mnist.load(data_dir or None, device)
+    return _DATA[key]
+
+
+def _from_core(fn: Callable) -> Callable:
+    """`fn` if it is a function of this project's core package (a job runs nothing else)."""
+    target = fn.func if isinstance(fn, functools.partial) else fn
+    if not getattr(target, "__module__", "").startswith("core."):
+        raise ValueError(f"not a core function: {target!r}")
+    return fn
+
+
+def train_fashion(progress: Progress, build: Callable, versions: list[str], optimizer: str, lr: float,
+                  batch_size: int, num_epochs: int, seed: int, cosine: bool, device: str,
+                  data_dir: str | None = None) -> dict[str, Any]:
+    """Train each version built by `build(version, device=...)` on FashionMNIST; return its curves and weights."""
+    data = dataset(data_dir, device)
+    models = {v: _from_core(build)(v, device=device) for v in versions}
+    num_batches = math.ceil(len(data.train_labels) / batch_size)
+    histories = {v: new_history(num_batches) for v in models}
+    total, done = num_batches * num_epochs * len(models), 0
+
+    def on_batch(version: str, epoch: int, batch: int) -> bool:
+        nonlocal done
+        done += 1
+        return progress.update(done / total, f"{version}: epoch {epoch + 1} of {num_epochs}, batch {batch + 1} of "
+                                             f"{num_batches}", histories, force=batch + 1 == num_batches)
+
+    train_versions(models, data, optimizer, lr, batch_size, num_epochs, seed, cosine, histories, on_batch)
+    return {"curves": histories,
+            "weights": {v: [p.detach().cpu().numpy() for p in m.parameters()] for v, m in models.items()}}
+
+
+def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], steps: int,
+                unit: str = "iteration") -> Curves:
+    """Run train(**kwargs, on_iteration=...) from a lesson: its curves, without the final weights (pages here do
+    not draw them); on_iteration reports each step and returns True when the learner pressed Stop."""
+    def on_iteration(t: int) -> bool:
+        return progress.update((t + 1) / steps, f"{unit} {t + 1} of {steps}")
+
+    curves = _from_core(train)(**kwargs, on_iteration=on_iteration)
+    curves.outputs = {k: v for k, v in curves.outputs.items() if not isinstance(v, np.ndarray)}
+    return curves

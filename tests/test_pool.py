@@ -1,0 +1,175 @@
+"""The training pool: a fair line, Stop from the line and mid-run, a killed worker, the limit per run, progress."""
+
+import functools
+import os
+import signal
+import time
+
+import pytest
+import torch
+
+from core import costs, jobs
+from core.backprop_numpy import network as bp
+from core.curves import Curves
+from core.pool import Pool, TooCostly
+from core.softmax_regression import model as sr
+from core.training import new_history, train_versions
+from core.worker import Progress, merge_tails
+
+SMALL = dict(N=16, D_in=50, H=20, D_out=5, lr=1e-4)
+
+
+def until(condition, timeout: float = 60.0) -> float:
+    """Wait for condition(); return the seconds it took."""
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout, "timed out"
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def submit(pool: Pool, owner: str, num_iters: int, **sizes):
+    kwargs = {**SMALL, **sizes, "num_iters": num_iters}
+    work = costs.backprop_training(kwargs["N"], kwargs["D_in"], kwargs["H"], kwargs["D_out"], num_iters)
+    return pool.submit(owner, "backprop_numpy", "core.jobs:train_steps",
+                       dict(train=bp.train, kwargs=kwargs, steps=num_iters), work)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = Pool(slots=1, threads=1, nice=0)
+    until(lambda: pool._workers[0].ready)
+    yield pool
+    pool.close()
+
+
+def test_each_learner_has_one_run_active_and_a_second_run_waits_behind_the_others(pool):
+    first = submit(pool, "ana", 20_000)  # long enough that the others queue behind it
+    until(lambda: first.state == "running")
+    second, bo, cy = submit(pool, "ana", 50), submit(pool, "bo", 50), submit(pool, "cy", 50)
+    assert [pool.place(j)[0] for j in (bo, cy, second)] == [1, 2, 3]
+    assert pool.place(bo)[1] < pool.place(cy)[1] <= pool.place(second)[1]  # later place, later start
+    assert pool.busy() == (1, 3)
+    pool.cancel(first)
+    until(lambda: not second.active)
+    assert first.started < bo.started < cy.started < second.started
+    assert [j.state for j in (bo, cy, second)] == ["finished"] * 3
+
+
+def test_stop_from_the_line_at_once_and_mid_run_within_a_second_keeping_what_was_learned(pool):
+    running = submit(pool, "ana", 200_000)
+    waiting = submit(pool, "bo", 50)
+    until(lambda: running.fraction > 0.01)
+    pool.cancel(waiting)
+    assert waiting.state == "stopped" and waiting.started is None
+    pool.cancel(running)
+    assert until(lambda: not running.active) < 1.0
+    assert running.state == "stopped"
+    kept = running.result.losses
+    assert 0 < len(kept) < 200_000
+    again = bp.train(**SMALL, num_iters=len(kept))  # the same iterations, run here: the kept curve is theirs
+    assert kept == pytest.approx(again.losses, rel=1e-12)
+
+
+def test_a_killed_worker_fails_its_run_with_a_message_and_is_replaced(pool):
+    restarts = pool.restarts
+    doomed = submit(pool, "ana", 200_000)
+    behind = submit(pool, "bo", 50)
+    until(lambda: doomed.fraction > 0.01)
+    os.kill(pool.worker_pids()[0], signal.SIGKILL)
+    until(lambda: not doomed.active)
+    assert doomed.state == "failed" and "signal 9" in doomed.message
+    until(lambda: not behind.active)  # a new worker took over; the run waiting behind was not lost
+    assert behind.state == "finished" and len(behind.result.losses) == 50
+    assert pool.restarts == restarts + 1
+
+
+def test_a_run_that_ignores_stop_is_ended_after_the_grace_and_its_worker_replaced(pool):
+    pool.cancel_grace = 0.0  # no run can answer in time
+    try:
+        job = submit(pool, "ana", 200_000)
+        until(lambda: job.fraction > 0.01)
+        pool.cancel(job)
+        until(lambda: not job.active)
+        assert job.state == "stopped" and "did not answer" in job.message
+    finally:
+        pool.cancel_grace = 1.0
+    assert submit(pool, "bo", 10) is not None
+    until(lambda: pool._workers[0].ready)
+
+
+def test_a_run_over_the_limit_is_refused_before_it_starts(pool):
+    work = costs.backprop_training(512, 4000, 1000, 100, 5000)
+    assert pool.estimate("backprop_numpy", work) > pool.max_seconds
+    with pytest.raises(TooCostly, match="limit"):
+        pool.submit("ana", "backprop_numpy", "core.jobs:train_steps", {}, work)
+    assert pool.busy()[1] == 0
+
+
+def test_estimates_learn_from_finished_runs(pool):
+    job = submit(pool, "ana", 3000, N=64, D_in=500, H=100, lr=1e-6)
+    until(lambda: not job.active)
+    ratio = job.seconds() / job.raw_estimate
+    assert pool.factors["backprop_numpy"] != 1.0
+    work = costs.backprop_training(64, 500, 100, 5, 3000)
+    assert pool.estimate("backprop_numpy", work) == pytest.approx(
+        pool.speed.seconds(work) * pool.factors["backprop_numpy"])
+    assert 0.05 < ratio < 20  # the calibrated speed is the right order of magnitude
+
+
+def test_a_worker_runs_only_the_job_module_and_core_functions(pool):
+    job = pool.submit("ana", "x", "os:system", {"command": "true"}, costs.Work(1, 1))
+    until(lambda: not job.active)
+    assert job.state == "failed" and "not a job module" in job.message
+    job = pool.submit("ana", "x", "core.jobs:train_steps", dict(train=print, kwargs={}, steps=1), costs.Work(1, 1))
+    until(lambda: not job.active)
+    assert job.state == "failed" and "not a core function" in job.message
+
+
+class FakeConn:
+    def __init__(self):
+        self.sent, self.inbox = [], []
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def poll(self):
+        return bool(self.inbox)
+
+    def recv(self):
+        return self.inbox.pop(0)
+
+
+def test_progress_sends_only_new_values_and_the_server_rebuilds_the_curves():
+    conn = FakeConn()
+    progress = Progress(conn, 7, interval=0.0)
+    c = Curves({"loss": [1.0, 0.5]}, step="batch", steps_per_epoch=2, epoch_values={"test acc": []})
+    progress.update(0.5, "half", {"a": c})
+    c.values["loss"].append(0.25)
+    c.epoch_values["test acc"].append(0.9)
+    progress.update(1.0, "done", {"a": c})
+    assert [m[4]["a"]["values"]["loss"] for m in conn.sent] == [[1.0, 0.5], [0.25]]
+    rebuilt: dict[str, Curves] = {}
+    for message in conn.sent:
+        merge_tails(rebuilt, message[4])
+    assert rebuilt["a"].values == c.values and rebuilt["a"].epoch_values == c.epoch_values
+    assert rebuilt["a"].steps_per_epoch == 2
+    assert not progress.stop_requested()
+    conn.inbox += [("cancel", 6), ("cancel", 7)]  # another job's cancel is not this one's
+    assert progress.update(1.0, "done") and progress.stopped
+
+
+def test_fashion_training_as_a_job_matches_the_training_loop_and_returns_its_weights(tiny_dir):
+    settings = dict(optimizer="SGD", lr=0.1, batch_size=256, num_epochs=1, seed=3, cosine=False)
+    progress = Progress(FakeConn(), 1)
+    result = jobs.train_fashion(progress, functools.partial(sr.softmax_regression, seed=3), ["scratch"],
+                                device="cpu", data_dir=tiny_dir, **settings)
+    data = jobs.dataset(tiny_dir, "cpu")
+    assert jobs.dataset(tiny_dir, "cpu") is data  # loaded once per worker
+    model = sr.softmax_regression("scratch", 3, "cpu")
+    histories = {"scratch": new_history(-(-len(data.train_labels) // 256))}
+    assert len(result["curves"]["scratch"].losses) == 3  # 600 images in batches of 256
+    train_versions({"scratch": model}, data, **settings, histories=histories, on_batch=lambda *a: None)
+    assert result["curves"]["scratch"].losses == pytest.approx(histories["scratch"].losses, rel=1e-4)
+    for got, want in zip(result["weights"]["scratch"], model.parameters()):
+        assert torch.allclose(torch.from_numpy(got), want, atol=1e-5)
