@@ -9,7 +9,9 @@ if str(ROOT) not in sys.path:  # so that pages can import the `core` package
 
 import streamlit as st  # noqa: E402
 
+import background  # noqa: E402
 import controls  # noqa: E402
+import live_training  # noqa: E402, F401  (registers what keeps a run that ends while its learner is elsewhere)
 import progress  # noqa: E402
 import ui  # noqa: E402
 from core import fashion_mnist  # noqa: E402
@@ -51,6 +53,8 @@ with st.sidebar:
                            "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
 
 with st.sidebar:
+    background.pool()  # started with the server's first page, so its workers are ready by the first Train
+    background.sidebar()
     link = st.container()  # filled after the page has run, so the link holds its settings
 
 pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]

@@ -3,8 +3,9 @@
 import streamlit as st
 import torch
 
+import background
 import ui
-from core import charts
+from core import charts, costs
 from core.backprop_numpy import broken
 from core.backprop_numpy import network as bp
 from core.curves import Curves
@@ -33,7 +34,18 @@ def show(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed:
          text: dict[str, str], device: torch.device) -> None:
     """Draw the broken run beside `correct` (the page's run at the same settings) and the all-active check."""
     st.subheader("Training with the broken gradient")
-    wrong = train_broken(N, D_in, H, D_out, lr, num_iters, seed)
+    ran = background.compute(
+        "bp_broken", "backprop_numpy", "Lesson 1, broken gradient", bp.train,
+        dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed, mask_relu=False), num_iters,
+        costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: "Lower the iterations, N, D_in or H.",
+        lambda: train_broken(N, D_in, H, D_out, lr, num_iters, seed))
+    if ran is not None:
+        training(N, D_in, H, D_out, lr, num_iters, seed, correct, ran[0], text)
+    why(seed, text, device)
+
+
+def training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int, correct: Curves,
+             wrong: Curves, text: dict[str, str]) -> None:
     ui.report_divergence("Training with the broken gradient", wrong)
     cosine = broken.first_step_cosine(N, D_in, H, D_out, seed)
     left, right = st.columns([5, 6])
@@ -50,6 +62,8 @@ def show(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed:
             ui.call_text(bp.train, N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed,
                          mask_relu=False)])
 
+
+def why(seed: int, text: dict[str, str], device: torch.device) -> None:
     st.subheader("Why the bug can pass the check")
     st.markdown(text["Why the bug can pass the check"])
     checks = broken.tiny_checks(seed, device)

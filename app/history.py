@@ -7,7 +7,7 @@ import progress
 from controls import Controls, shared
 from core import charts, runs
 from core.curves import Curves
-from core.settings import SHARED
+from core.settings import SHARED, Table
 
 MAX_SHOWN = 6
 
@@ -30,15 +30,20 @@ def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: fl
     Lessons without a Train button (no `settings`) keep a run each time the learner moves to settings not yet
     kept; a run deleted while its settings are on screen stays deleted until the settings change.
     """
-    history = of(slug)
     if settings is None:
         settings = run_settings(controls)
         last = st.session_state.setdefault("last_recorded", {})
-        if last.get(slug) == settings or any(r.settings == settings for r in history.runs):
+        if last.get(slug) == settings or any(r.settings == settings for r in of(slug).runs):
             return None
         last[slug] = settings
-    else:
-        settings = {k: settings[k] for k in [*controls.table.run_names(), *SHARED.names] if k in settings}
+    return keep(slug, controls.table, curves, seconds, device, settings, **status)
+
+
+def keep(slug: str, table: Table, curves: dict[str, Curves], seconds: float, device: str, settings: dict,
+         **status) -> runs.Run:
+    """Keep a run started with Train, from any page (a run that ends while its learner is elsewhere)."""
+    history = of(slug)
+    settings = {k: settings[k] for k in [*table.run_names(), *SHARED.names] if k in settings}
     run = history.add(settings, curves, seconds=seconds, device=device, **status)
     if run in history.runs:  # a new run joins the chart
         shown = _shown(slug)

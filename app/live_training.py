@@ -1,10 +1,11 @@
 """Live training for the FashionMNIST pages: shared data, Train/Stop, progress, and results kept per session.
 
-The data set is loaded once per process and device (st.cache_resource) and never modified. Models and their
+The data set is loaded once per process and device (st.cache_resource) and never modified. Training runs in the
+server's pool of worker processes (see background), which send back curves and weights; models and their
 histories belong to one browser session (st.session_state), so two learners training at once never share one.
 """
 
-import time
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,25 +14,28 @@ import pandas as pd
 import streamlit as st
 import torch
 
+import background
 import history
 import ui
 from controls import Controls
 from core import charts, fashion_mnist, predictions
 from core.classifier import Classifier
+from core.costs import Work
 from core.curves import Curves
 from core.fashion_mnist import CLASSES, FashionMNIST
-from core.training import new_history, predict, train_epochs
+from core.training import predict
+from registry import LESSONS
 
 
 @dataclass
 class LiveRun:
     settings: dict  # what the run was started with, shown beside its results
-    models: dict[str, object]  # version -> model, trained in place
+    models: dict[str, object]  # version -> model with the weights the run learned
     histories: dict[str, Curves]
-    status: str = "running"  # running, finished, stopped, failed
-    started: float = field(default_factory=time.perf_counter)
-    number: int | None = None  # its number in the lesson's history, once it has ended
-    test_probs: dict[str, torch.Tensor] = field(default_factory=dict)  # computed once a run is over, then reused
+    status: str = "finished"  # finished, stopped, failed
+    message: str = ""  # why it failed
+    number: int | None = None  # its number in the lesson's history
+    test_probs: dict[str, torch.Tensor] = field(default_factory=dict)  # computed once, then reused
 
 
 @st.cache_resource(show_spinner="Loading FashionMNIST…", max_entries=4)
@@ -39,11 +43,15 @@ def load_data(user_dir: str, device: str) -> FashionMNIST:
     return fashion_mnist.load(user_dir or None, device)
 
 
+def data_dir() -> str:
+    """The directory the learner typed in the sidebar; never in hosted mode, where only the server's counts."""
+    return "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")
+
+
 def data(device: torch.device) -> FashionMNIST:
     """The shared, read-only data set on `device`; if it is missing, say how to get it and stop this page only."""
     try:
-        user_dir = "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")
-        found = load_data(user_dir, str(device))
+        found = load_data(data_dir(), str(device))
     except fashion_mnist.DataUnavailableError as err:
         st.error(str(err))
         st.info("The other lessons do not need this data set and keep working.")
@@ -53,82 +61,66 @@ def data(device: torch.device) -> FashionMNIST:
     return found
 
 
-def train_controls(controls: Controls, settings: dict, build: Callable[[str], Classifier],
-                   dataset: FashionMNIST) -> LiveRun | None:
-    """Train and Stop buttons; trains live when Train is pressed; returns this session's latest run, if any.
+def train_controls(controls: Controls, settings: dict, build: functools.partial, work: Work) -> LiveRun | None:
+    """Train and Stop, the run's cost on this server, and its progress while it waits or trains in the server's
+    pool (the learner may do anything else meanwhile); return this session's latest ended run, if any.
 
+    `build(version, device=...)` makes a model (a partial of a core function: it travels to a worker process).
     Every run that ends (finished, stopped, diverged or failed) is kept in the lesson's history.
     """
     key = controls.prefix
-    left, right, _ = st.columns([1, 1, 4])
-    start = left.button("Train", type="primary", key=f"{key}_train", icon=":material/play_arrow:")
-    right.button("Stop", key=f"{key}_stop", icon=":material/stop:",
+    epochs = settings["num_epochs"]
+
+    def lower(fits: float) -> str:
+        if epochs * fits >= 1:
+            return f"Lower the epochs to {int(epochs * fits)} or fewer, or train fewer versions or hidden units."
+        return "Even one epoch is over it: choose fewer hidden units, a larger batch size or one version."
+
+    left, right, cost = st.columns([1, 1, 4], vertical_alignment="center")
+    with cost:
+        affordable = background.cost(controls.scope, work, lower)
+    start = left.button("Train", type="primary", key=f"{key}_train", icon=":material/play_arrow:",
+                        disabled=not affordable)
+    right.button("Stop", key=f"{key}_stop", icon=":material/stop:", on_click=background.stop, args=(key,),
                  help="Stops after the current batch and keeps everything learned so far.")
-    run: LiveRun | None = st.session_state.get(f"{key}_run")
-    if run is not None and run.status == "running" and not start:
-        run.status = "stopped"  # the script was interrupted mid-training: by Stop, or by another control
-        _keep(controls, run)
     if start:
-        run = LiveRun(settings, {}, {})
-        st.session_state[f"{key}_run"] = run
-        try:
-            run.models = {v: build(v) for v in settings["versions"]}
-            num_batches = -(-len(dataset.train_labels) // settings["batch_size"])
-            run.histories = {v: new_history(num_batches) for v in run.models}
-            _train(run, dataset)
-            run.status = "finished"
-            _keep(controls, run)
-        except torch.OutOfMemoryError:
-            run.status = "failed"
-            _keep(controls, run, "the device ran out of memory")
-            st.error(f"The device ran out of memory ({dataset.train_images.device}). "
-                     "Try a smaller batch size or fewer hidden units.")
-        except ValueError as err:
-            run.status = "failed"
-            _keep(controls, run, str(err))
-            st.error(f"Cannot train with these settings: {err}")
-    return run
+        title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
+        background.submit(key, controls.scope, title, "live", controls.scope, "core.jobs:train_fashion", dict(
+            build=build, versions=settings["versions"], optimizer=settings["optimizer"], lr=settings["lr"],
+            batch_size=settings["batch_size"], num_epochs=epochs, seed=settings["seed"],
+            cosine=settings.get("cosine", False), device=settings["device"], data_dir=data_dir() or None),
+            work, context=dict(settings=settings, prefix=key))
+    background.follow(key, f"{key}_live")
+    return st.session_state.get(f"{key}_run")
 
 
-def _keep(controls: Controls, run: LiveRun, failure: str = "") -> None:
-    """Put an ended run into the lesson's history (its curves and settings; the models stay with the latest)."""
-    curves = {v: h for v, h in run.histories.items() if h.losses} or {"none": Curves({"loss": []})}
+def _land(ticket: background.Ticket) -> None:
+    """Keep an ended run: its models (rebuilt from the weights it sent), its curves, and a line in the history."""
+    job, settings, key = ticket.job, ticket.context["settings"], ticket.context["prefix"]
+    if job.started is None:
+        return  # stopped while it waited: nothing ran, nothing to keep
+    result = job.result or {}
+    histories = result.get("curves") or job.curves
+    models = {}
+    for version, weights in result.get("weights", {}).items():
+        models[version] = job.kwargs["build"](version, device=settings["device"])
+        with torch.no_grad():
+            for param, value in zip(models[version].parameters(), weights):
+                param.copy_(torch.from_numpy(value))
+    run = LiveRun(settings, models, histories, "failed" if job.state == "failed" else job.state, job.message)
+    curves = {v: h for v, h in histories.items() if h.losses} or {"none": Curves({"loss": []})}
     status = {}
     if run.status == "failed":
-        status = dict(status="failed", message=failure)
+        status = dict(status="failed", message=job.message)
     elif run.status == "stopped" and not any(h.diverged_at is not None for h in curves.values()):
         status = dict(status="stopped")
-    run.number = history.record(controls.scope, controls, curves, time.perf_counter() - run.started,
-                                run.settings["device"], settings=run.settings, **status).number
+    table = next(lesson.settings() for lesson in LESSONS if lesson.slug == ticket.slug)
+    run.number = history.keep(ticket.slug, table, curves, job.seconds(), settings["device"], settings,
+                              **status).number
+    st.session_state[f"{key}_run"] = run
 
 
-def _train(run: LiveRun, dataset: FashionMNIST) -> None:
-    """Interleave the versions epoch by epoch, updating a progress bar and a live chart."""
-    s = run.settings
-    num_batches = -(-len(dataset.train_labels) // s["batch_size"])
-    total = num_batches * s["num_epochs"] * len(run.models)
-    bar, chart = st.progress(0.0, text="Starting…"), st.empty()
-    done, last_draw = 0, 0.0
-
-    def on_batch(epoch: int, batch: int) -> None:
-        nonlocal done, last_draw
-        done += 1
-        if time.perf_counter() - last_draw > 0.25:  # each update is a message to the browser; keep them few
-            last_draw = time.perf_counter()
-            bar.progress(done / total, text=f"{current}: epoch {epoch + 1} of {s['num_epochs']}, "
-                                            f"batch {batch + 1} of {num_batches}")
-
-    trainers = {v: train_epochs(m, dataset, s["optimizer"], s["lr"], s["batch_size"], s["num_epochs"], s["seed"],
-                                s.get("cosine", False), run.histories[v], on_batch)
-                for v, m in run.models.items()}
-    while trainers:
-        for current in list(trainers):
-            history = next(trainers[current], None)
-            if history is None or history.diverged_at is not None:
-                del trainers[current]
-        chart.plotly_chart(charts.history_figure(run.histories), key=f"live_{time.perf_counter()}")
-    bar.empty()
-    chart.empty()
+background.ON_END["live"] = _land
 
 
 def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
@@ -137,7 +129,7 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
     s = run.settings
     diverged = [h.divergence() for h in run.histories.values() if h.diverged_at is not None]
     status = {"finished": "Finished", "stopped": "Stopped early (everything learned so far is kept)",
-              "running": "Running", "failed": "Failed"}[run.status]
+              "failed": "Failed"}[run.status]
     if diverged and run.status != "failed":
         status = diverged[0][:1].upper() + diverged[0][1:]  # one status: never "Finished" beside "diverged"
     name = f"Run {run.number}: " if run.number else ""
@@ -147,9 +139,11 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
         st.info(f"Showing run {run.number}, trained with " + ", ".join(f"{k} = {s[k]}" for k in changed)
                 + "; the controls have changed since: press **Train** to see their result.",
                 icon=":material/sync_problem:")
+    if run.status == "failed":
+        st.error(f"The run failed: {run.message}.")
     for version, h in run.histories.items():
         ui.report_divergence(version, h)
-    if not any(h.num_epochs for h in run.histories.values()):
+    if not any(h.num_epochs for h in run.histories.values()) or not run.models:
         st.info("No epoch has finished yet: press Train and let at least one epoch run.")
         return
     st.plotly_chart(charts.history_figure(run.histories), key=f"{key}_history")

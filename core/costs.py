@@ -25,13 +25,15 @@ class Work:
 class Speed:
     """What one worker of this server does per second."""
 
-    flops32: float = 2e10  # a conservative guess for one core, until `calibrate` has measured it
-    flops64: float = 1e10
-    step_seconds: float = 3e-4  # the fixed cost of one training step (Python, small kernels, the optimizer)
+    flops32: float = 5e10  # a guess for one core of a recent CPU, until `calibrate` has measured this one
+    flops64: float = 3e10
+    step32: float = 3e-4  # the fixed cost of one torch training step (Python, small kernels, the optimizer)
+    step64: float = 3e-5  # and of one NumPy iteration of lesson 1
 
     def seconds(self, work: Work) -> float:
-        rate = self.flops64 if work.dtype == "float64" else self.flops32
-        return work.flops / rate + work.steps * self.step_seconds
+        if work.dtype == "float64":
+            return work.flops / self.flops64 + work.steps * self.step64
+        return work.flops / self.flops32 + work.steps * self.step32
 
 
 def fashion_training(num_hiddens: int | None, batch_size: int, num_epochs: int, num_versions: int = 1) -> Work:
@@ -73,5 +75,15 @@ def calibrate(seconds: float = 0.3) -> Speed:
         (small @ w).square().mean().backward()
         opt.step()
 
+    one = np.ones((1, 1))
+
+    def numpy_step() -> None:  # lesson 1's iteration on 1 x 1 arrays: only its fixed cost is left
+        h = one @ one
+        grad = 2.0 * (np.maximum(h, 0) @ one - one)
+        float(np.square(grad).sum())
+        masked = (grad @ one.T).copy()
+        masked[h < 0] = 0
+        one.T @ masked - one
+
     per_step = 1 / rate(step, 1.0) - 6 * 16 * 784 * 256 / flops32
-    return Speed(flops32, flops64, max(per_step, 1e-5))
+    return Speed(flops32, flops64, max(per_step, 1e-5), 1 / rate(numpy_step, 1.0))

@@ -122,4 +122,7 @@ def main(fd: int, threads: int, nice: int) -> None:
 
 
 if __name__ == "__main__":
-    main(*map(int, sys.argv[1:4]))
+    try:
+        main(*map(int, sys.argv[1:4]))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server went away mid-message: nothing is left to report to

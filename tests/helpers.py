@@ -1,6 +1,7 @@
 """Helpers for page tests: open a lesson page through the real entry file, read a chart's data."""
 
 import json
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -30,3 +31,16 @@ def open_with_data(slug: str, data_dir: str) -> AppTest:
     at.text_input(key="data_dir").set_value(data_dir).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def train(at: AppTest, prefix: str, timeout: float = 120.0) -> AppTest:
+    """Press Train, wait until the run in the server's pool has ended, and draw the page again with its result
+    (in a browser a fragment polls for it)."""
+    at.button(key=f"{prefix}_train").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    job = at.session_state["tickets"][prefix].job
+    deadline = time.monotonic() + timeout
+    while job.active:
+        assert time.monotonic() < deadline, f"the run did not end within {timeout} s"
+        time.sleep(0.05)
+    return at.run()

@@ -2,12 +2,15 @@
 
 import math
 import re
+import time
 
 import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+import background
+from core import costs
 from core.backprop_numpy import derivation
 from core.backprop_numpy import network as bp
 from core.backprop_numpy.gradcheck import check_gradients
@@ -289,3 +292,40 @@ def test_page_shows_the_source_of_the_functions_that_ran(lesson):
     assert "grad_W2 = h_relu.T @ grad_y_hat  # (H, D_out)  because y_hat = h_relu @ W2" in lines
     assert "W1 = W1 - lr * grad_W1\nW2 = W2 - lr * grad_W2" in lines
     assert [e.label for e in lesson.expander][:2] == ["Step 1: one error per layer", "Step 2: the output layer"]
+
+
+def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_history(lesson):
+    pool = background.pool()
+    until_ready = time.monotonic() + 60
+    while not all(w.ready for w in pool._workers) and time.monotonic() < until_ready:
+        time.sleep(0.1)
+    lesson.number_input(key="bp_N").set_value(256).run()
+    lesson.number_input(key="bp_D_in").set_value(2000).run()
+    lesson.number_input(key="bp_num_iters").set_value(1000).run()
+    assert pool.estimate("backprop_numpy", costs.backprop_training(256, 2000, 100, 10, 1000)) > \
+        background.INLINE_SECONDS
+    assert not lesson.exception, [e.message for e in lesson.exception]
+    job = lesson.session_state["tickets"]["bp_train"].job
+    assert job.active and job.kwargs["kwargs"]["num_iters"] == 1000
+    assert lesson.button(key="bp_train_stop") is not None
+    assert lesson.get("progress")  # its place in line or its iterations, polled by a fragment
+    assert lesson.header[-1].value  # the page below was drawn meanwhile: the derivation, the checks, exercises
+    assert any("appear when the run above has ended" in i.value for i in lesson.info)
+    while job.active:
+        time.sleep(0.05)
+    lesson.run()
+    expected = bp.train(256, 2000, 100, 10, 1e-6, 1000, 0)
+    assert chart_traces(lesson, "bp_loss")[0]["y"] == pytest.approx(expected.losses, rel=1e-12)
+    run = lesson.session_state["histories"]["backprop_numpy"].runs[-1]
+    assert run.settings["num_iters"] == 1000 and run.settings["D_in"] == 2000
+
+
+def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(lesson, monkeypatch):
+    monkeypatch.setattr(background.pool(), "max_seconds", 2.5)
+    for name, value in (("N", 512), ("D_in", 4000), ("H", 1000)):
+        lesson.number_input(key=f"bp_{name}").set_value(value).run()
+    assert not lesson.exception, [e.message for e in lesson.exception]
+    refusal = next(e.value for e in lesson.error if "over its limit" in e.value)
+    fits = int(re.search(r"Lower the iterations to (\d+)", refusal).group(1))
+    assert 50 <= fits < 500 and fits % 50 == 0
+    assert "bp_train" not in lesson.session_state["tickets"]

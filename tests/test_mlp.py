@@ -2,6 +2,7 @@
 step, scratch against concise in float32 and float64, and the page."""
 
 import inspect
+import time
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,11 @@ import torch.nn.functional as F
 from classifier_fixtures import BUILTIN, as_double, toy, toy_dataset
 from core import fashion_mnist, mlp
 from core.classifier import init_weights
+from core.pool import Job, Pool
 from core.training import train_epochs
+from core.worker import describe
 from fashion_fixtures import real_data_or_skip
-from helpers import chart_traces, open_with_data
+from helpers import chart_traces, open_with_data, train
 
 
 @pytest.mark.parametrize("activation", list(mlp.ACTIVATIONS))
@@ -118,14 +121,14 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     at.select_slider(key="mlp_num_hiddens").set_value(32).run()
     at.number_input(key="mlp_num_epochs").set_value(1).run()
     at.multiselect(key="mlp_versions").set_value(["scratch", "concise"]).run()
-    at.button(key="mlp_train").click().run()
+    train(at, "mlp")
     assert not at.exception, [e.message for e in at.exception]
     names = [t["name"] for t in chart_traces(at, "mlp_history")]
     assert "scratch: loss" in names and "concise: loss" in names
     at.select_slider(key="mlp_lr").set_value(5.0).run()
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.selectbox(key="mlp_optimizer").set_value("SGD").run()
-    at.button(key="mlp_train").click().run()
+    train(at, "mlp")
     assert not at.exception
     assert any("diverged at epoch 1, batch" in e.value for e in at.error)
 
@@ -166,7 +169,7 @@ def test_two_sessions_train_without_disturbing_each_other(tiny_dir):
     for at, hidden in ((first, 16), (second, 64)):
         at.select_slider(key="mlp_num_hiddens").set_value(hidden).run()
         at.number_input(key="mlp_num_epochs").set_value(1).run()
-        at.button(key="mlp_train").click().run()
+        train(at, "mlp")
     one, two = first.session_state["mlp_run"], second.session_state["mlp_run"]
     assert one.models["scratch"] is not two.models["scratch"]
     assert one.models["scratch"].W1.shape[1] == 16 and two.models["scratch"].W1.shape[1] == 64
@@ -174,13 +177,16 @@ def test_two_sessions_train_without_disturbing_each_other(tiny_dir):
     assert first.session_state["mlp_run"].settings["num_hiddens"] == 16  # untouched by the second session
 
 
-def test_out_of_memory_is_reported_not_raised(tiny_dir, monkeypatch):
-    def no_memory(*args, **kwargs):
-        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+def test_a_failed_run_is_reported_not_raised(tiny_dir, monkeypatch):
+    def out_of_memory(self, owner, kind, fn, kwargs, work, label=""):  # as a worker reports it
+        job = Job(owner, kind, fn, kwargs, 1.0, label, state="failed", started=time.monotonic())
+        job.message = describe(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
+        return job
 
     at = open_with_data("mlp", tiny_dir)
-    monkeypatch.setattr(mlp, "mlp", no_memory)
+    monkeypatch.setattr(Pool, "submit", out_of_memory)
     at.button(key="mlp_train").click().run()
     assert not at.exception
     assert any("ran out of memory" in e.value and "smaller batch" in e.value for e in at.error)
     assert "Failed" in " ".join(m.value for m in at.markdown)
+    assert at.session_state["histories"]["mlp"].runs[-1].status == "failed"

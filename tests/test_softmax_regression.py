@@ -15,7 +15,7 @@ from core.fashion_mnist import CLASSES
 from core.softmax_regression import data, derivation, tutorial
 from core.training import train_epochs
 from fashion_fixtures import real_data_or_skip, write_tiny
-from helpers import chart_traces, open_with_data
+from helpers import chart_traces, open_with_data, train
 
 
 @pytest.fixture
@@ -217,7 +217,7 @@ def test_softmax_page_trains_and_shows_gallery_confusion_and_weights(tiny_dir):
     at = open_with_data("softmax_regression", tiny_dir)
     assert any("600 training" in c.value for c in at.caption)
     at.number_input(key="sm_num_epochs").set_value(2).run()
-    at.button(key="sm_train").click().run()
+    train(at, "sm")
     assert not at.exception, [e.message for e in at.exception]
     assert "Finished" in " ".join(m.value for m in at.markdown)
     history = chart_traces(at, "sm_history")
@@ -233,7 +233,7 @@ def test_softmax_page_trains_and_shows_gallery_confusion_and_weights(tiny_dir):
 def test_confusion_cell_filters_the_gallery(tiny_dir):
     at = open_with_data("softmax_regression", tiny_dir)
     at.number_input(key="sm_num_epochs").set_value(1).run()
-    at.button(key="sm_train").click().run()
+    train(at, "sm")
     at.session_state["sm_confusion"] = {"selection": {"rows": [], "columns": [], "cells": [(3, "Dress")]}}
     at.run()
     assert not at.exception

@@ -2,24 +2,23 @@
 
 import math
 import re
-import time
 
 import streamlit as st
 import torch
 
+import background
 import broken_backward
 import checkpoints
 import exercises
 import history
 import stepper
 import ui
-from core import charts
+from core import charts, costs
 from core.backprop_numpy import derivation, gradcheck
 from core.backprop_numpy import network as bp
 from core.checkpoints import ratio_option
 from core.curves import Curves
 
-BIG_RUN = 64 * 1000 * 100 * 500 * 4  # N * D_in * H * iterations above which a progress bar is worth showing
 MASK_VERDICT = {(): "neither", ("W1",): "only grad_W1", ("W2",): "only grad_W2", ("W1", "W2"): "both"}
 
 
@@ -53,9 +52,8 @@ st.caption(f"Seed {seed} (sidebar). NumPy computes on the CPU in float64 whateve
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int,
-                 _on_iteration=None) -> Curves:
-    return bp.train(N, D_in, H, D_out, lr, num_iters, seed, on_iteration=_on_iteration)
+def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int) -> Curves:
+    return bp.train(N, D_in, H, D_out, lr, num_iters, seed)
 
 
 @st.cache_data(max_entries=32, show_spinner="Checking the gradients…")  # 4.5 s each at the largest sizes
@@ -64,24 +62,22 @@ def check_gradients(N: int, D_in: int, H: int, D_out: int, seed: int, mask_relu:
     return gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=mask_relu, device=device)
 
 
-on_iteration = None
-if N * D_in * H * num_iters > BIG_RUN:
-    bar = st.progress(0.0, text="Training…")
-    on_iteration = lambda t: bar.progress((t + 1) / num_iters, text=f"Training… iteration {t + 1} of {num_iters}")  # noqa: E731
-started = time.perf_counter()
-result = run_training(N, D_in, H, D_out, lr, num_iters, seed, _on_iteration=on_iteration)
-history.record("backprop_numpy", settings, {"training": result}, time.perf_counter() - started, "cpu")
-if on_iteration is not None:
-    bar.empty()
-
 # ---- training result beside its code --------------------------------------------------------------------
 st.header("Training")
-ui.report_divergence("Training", result)
 left, right = st.columns([5, 6])
-with left:
-    st.plotly_chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
-                                       diverged_at=result.diverged_at), key="bp_loss")
-    if result.losses:
+with left:  # a large run trains in the server's pool: its progress shows here, and the page goes on meanwhile
+    kwargs = dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)
+    ran = background.compute("bp_train", "backprop_numpy", "Lesson 1 training", bp.train, kwargs, num_iters,
+                             costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: (
+                                 f"Lower the iterations to {max(50, int(num_iters * fits) // 50 * 50)} or "
+                                 "fewer, or N, D_in or H."), lambda: run_training(**kwargs))
+    result = None if ran is None else ran[0]
+    if result is not None:
+        history.record("backprop_numpy", settings, {"training": result}, ran[1], "cpu")
+        ui.report_divergence("Training", result)
+        st.plotly_chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
+                                           diverged_at=result.diverged_at), key="bp_loss")
+    if result is not None and result.losses:
         shown = [("first loss", f"{result.losses[0]:.3g}"), ("final loss", f"{result.losses[-1]:.3g}")]
         if result.losses[-1] > 0:
             shown.append(("orders of magnitude", f"{math.log10(result.losses[0] / result.losses[-1]):.1f}"))
@@ -157,25 +153,29 @@ if unmasked is not None:
     with right:
         ui.show_source(gradcheck.check_gradients, gradcheck.check_problem, gradcheck.autograd_gradients,
                        gradcheck.finite_difference, gradcheck.relative_error, height=360)
-if broken and device is not None:
+if broken and device is not None and result is not None:
     broken_backward.show(N, D_in, H, D_out, lr, num_iters, seed, result, text, device)
 
 # ---- the honest note ------------------------------------------------------------------------------------
-figures = bp.loss_figures(result, N, D_in, H, D_out)
-shown = {name: number(value) for name, value in figures.items()}
-st.header("What this network really learned")
-held_out = result.values["held-out loss"][-1]
-revealed = (checkpoints.ask("backprop_numpy", "heldout", ratio_option(held_out, figures["final_loss"]),
-                            dict(num_iters=num_iters, lr=lr, **figures))
-            & checkpoints.ask("backprop_numpy", "baseline", figures["baseline"], dict(N=N, D_out=D_out)))
-learned = st.expander("What it learned, and the held-out curve", expanded=revealed)
-learned.markdown(fill(text["What this network really learned"], **shown))
-baseline = figures["baseline"]
-learned.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values[
-    "held-out loss"]}, title="Training versus held-out loss", diverged_at=result.diverged_at,
-    reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout")
+if result is None or not result.losses:
+    st.info("The sections on what the network learned and on large learning rates appear when the run above "
+            "has ended.")
+else:
+    figures = bp.loss_figures(result, N, D_in, H, D_out)
+    shown = {name: number(value) for name, value in figures.items()}
+    st.header("What this network really learned")
+    held_out = result.values["held-out loss"][-1]
+    revealed = (checkpoints.ask("backprop_numpy", "heldout", ratio_option(held_out, figures["final_loss"]),
+                                dict(num_iters=num_iters, lr=lr, **figures))
+                & checkpoints.ask("backprop_numpy", "baseline", figures["baseline"], dict(N=N, D_out=D_out)))
+    learned = st.expander("What it learned, and the held-out curve", expanded=revealed)
+    learned.markdown(fill(text["What this network really learned"], **shown))
+    baseline = figures["baseline"]
+    learned.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values[
+        "held-out loss"]}, title="Training versus held-out loss", diverged_at=result.diverged_at,
+        reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout")
 
-st.header("When the learning rate is too large")
-st.markdown(fill(text["When the learning rate is too large"], **shown))
+    st.header("When the learning rate is too large")
+    st.markdown(fill(text["When the learning rate is too large"], **shown))
 
 exercises.show("backprop_numpy")

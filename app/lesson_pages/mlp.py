@@ -1,5 +1,7 @@
 """Lesson 7: a multilayer perceptron on FashionMNIST, from scratch and concise, trained live on the device."""
 
+import functools
+
 import streamlit as st
 import torch
 
@@ -8,7 +10,7 @@ import exercises
 import history
 import live_training as live
 import ui
-from core import mlp, training
+from core import costs, mlp, training
 from core.classifier import init_weights
 
 text = ui.lesson_intro("mlp")
@@ -44,8 +46,9 @@ checkpoints.ask("mlp", "num_params", sum(p.numel() for p in init_weights([784, n
 if not versions:
     st.warning("Choose at least one version to train.")
 else:
-    run = live.train_controls(
-        settings, run_settings, lambda v: mlp.mlp(v, num_hiddens, activation, run_settings["seed"], device), dataset)
+    run = live.train_controls(settings, run_settings, functools.partial(
+        mlp.mlp, num_hiddens=num_hiddens, activation=activation, seed=seed),
+        costs.fashion_training(num_hiddens, batch_size, num_epochs, len(versions)))
     checkpoints.ask("mlp", "sigmoid_relu", mlp.ahead_after(history.of("mlp").runs, run_settings), pending=(
         "The verdict comes once a sigmoid run and a relu run have finished at least 3 epochs each, with the other "
         "settings as now: train both."), context={k: v for k, v in run_settings.items() if k != "activation"})

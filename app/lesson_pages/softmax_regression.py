@@ -1,5 +1,6 @@
 """Lesson 6: softmax regression on FashionMNIST: the data, the derivation, the tutorial's bug, live training."""
 
+import functools
 import math
 
 import streamlit as st
@@ -9,7 +10,7 @@ import exercises
 import history
 import live_training as live
 import ui
-from core import classifier, fashion_mnist, predictions, training
+from core import classifier, costs, fashion_mnist, predictions, training
 from core import softmax_regression as sr
 from core.checkpoints import pair_option
 from core.curves import Curves
@@ -146,8 +147,8 @@ with right:
 if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
-run = live.train_controls(settings, run_settings, lambda v: sr.softmax_regression(v, run_settings["seed"], device),
-                          dataset)
+run = live.train_controls(settings, run_settings, functools.partial(sr.softmax_regression, seed=seed),
+                          costs.fashion_training(None, batch_size, num_epochs, len(versions)))
 counts = live.finished_confusion(run, run_settings, dataset)
 checkpoints.ask("softmax_regression", "confused_pair", None if counts is None else pair_option(
     *predictions.most_confused_pair(counts)), pending="Press **Train**: the verdict comes when a run with the "

@@ -1,0 +1,204 @@
+"""Runs in the server's training pool: their cost before Train, their place in line, their progress on any page.
+
+A run is submitted under a key (one per lesson and kind of run); the learner's session keeps a Ticket for it.
+While it waits or trains, fragments poll it once a second: on its lesson page with a live chart, in the sidebar of
+every other page in one line. When it ends, its `on_end` handler keeps it (in the lesson's history) wherever the
+learner is, and the page is drawn again with the result.
+"""
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from core import charts
+from core.costs import Work
+from core.curves import Curves
+from core.pool import Job, Pool, TooCostly
+
+POLL_SECONDS = 1.0
+INLINE_SECONDS = 2.0  # a run estimated to take longer goes to the pool; a shorter one runs in the page
+
+
+@st.cache_resource(show_spinner=False)
+def pool() -> Pool:
+    """This server's pool: $NN_GROUND_UP_SLOTS workers (default one per core) and a limit of
+    $NN_GROUND_UP_MAX_RUN_MINUTES (default 10) of computing per run."""
+    slots = int(os.environ.get("NN_GROUND_UP_SLOTS") or 0) or None
+    minutes = float(os.environ.get("NN_GROUND_UP_MAX_RUN_MINUTES") or 10)
+    return Pool(slots=slots, max_seconds=60 * minutes)
+
+
+@dataclass(eq=False)
+class Ticket:
+    key: str  # what the session submitted it under
+    job: Job
+    slug: str  # the lesson it belongs to
+    title: str  # what the sidebar calls it
+    on_end: str  # the name of the handler in ON_END that keeps its result
+    context: dict = field(default_factory=dict)  # what the handler needs besides the job
+    kept: bool = False
+
+
+ON_END: dict[str, Callable[[Ticket], None]] = {}  # filled by the modules that submit runs
+
+
+def owner() -> str:
+    """This browser session's name in the pool's line."""
+    return st.session_state.setdefault("pool_owner", uuid.uuid4().hex)
+
+
+def tickets() -> dict[str, Ticket]:
+    return st.session_state.setdefault("tickets", {})
+
+
+def ticket(key: str) -> Ticket | None:
+    """The session's latest run under `key`, kept by its handler if it has ended."""
+    found = tickets().get(key)
+    if found is not None and not found.job.active and not found.kept:
+        found.kept = True
+        ON_END[found.on_end](found)
+    return found
+
+
+def duration(seconds: float) -> str:
+    """'40 s', '3 min 20 s', '1 h 5 min'."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{max(seconds, 1)} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min" + (f" {seconds % 60} s" if seconds < 600 and seconds % 60 else "")
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
+    """Show what a run would cost on this server; if it is over the limit per run, say what to lower (`lower`
+    gets the fraction of the run that fits) and return False."""
+    p = pool()
+    seconds = p.estimate(kind, work)
+    training, waiting = p.busy()
+    if seconds > p.max_seconds:
+        st.error(f"This run would take about {duration(seconds)} on this server, over its limit of "
+                 f"{duration(p.max_seconds)} per run. {lower(p.max_seconds / seconds)}",
+                 icon=":material/hourglass_disabled:")
+        return False
+    busy = (f"; {training} of {p.slots} training slots busy" + (f", {waiting} waiting" if waiting else "")
+            if training else "")
+    st.caption(f"About {duration(seconds)} of training on this server{busy}.")
+    return True
+
+
+def submit(key: str, slug: str, title: str, on_end: str, kind: str, fn: str, kwargs: dict, work: Work,
+           context: dict | None = None) -> Ticket | None:
+    """Queue a run under `key`, stopping the session's previous run under it; None (with a message) if refused."""
+    old = tickets().get(key)
+    if old is not None and old.job.active:
+        pool().cancel(old.job)
+        ticket(key)
+    try:
+        job = pool().submit(owner(), kind, fn, kwargs, work, title)
+    except TooCostly as err:
+        st.error(f"This run was refused: {err}.")
+        return None
+    tickets()[key] = Ticket(key, job, slug, title, on_end, context or {})
+    return tickets()[key]
+
+
+def stop(key: str) -> None:
+    """Stop the session's run under `key`: at once if it waits; mid-run, it keeps what it has learned."""
+    found = tickets().get(key)
+    if found is not None:
+        pool().cancel(found.job)
+
+
+def status_line(job: Job) -> str:
+    """'2nd in line, starts in about 30 s' or 'scratch: epoch 2 of 12 · 14 s of about 40 s'."""
+    if job.state == "queued":
+        place = pool().place(job)
+        if place is None:
+            return "Waiting for a training slot…"
+        number, wait = place
+        nth = {1: "next", 2: "2nd in line", 3: "3rd in line"}.get(number, f"{number}th in line")
+        return f"Waiting: {nth}, starts in about {duration(wait)}."
+    if job.stop_asked is not None:
+        return "Stopping after the current step…"
+    return f"{job.text or 'Starting…'} · {duration(job.seconds())} of about {duration(job.estimate)}"
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _follow(key: str, chart_key: str) -> None:
+    found = tickets().get(key)
+    if found is None or not found.job.active:
+        st.rerun(scope="app")  # it has ended: draw the page again, with its result
+    job = found.job
+    st.progress(job.fraction if job.state == "running" else 0.0, text=status_line(job))
+    curves = pool().snapshot(job)
+    if chart_key and any(c.losses for c in curves.values()):
+        st.plotly_chart(charts.history_figure(curves), key=chart_key)
+
+
+def follow(key: str, chart_key: str = "") -> bool:
+    """While the session's run under `key` waits or trains, draw its progress (and live curves) here, updated
+    every second; return whether it is still going."""
+    found = ticket(key)
+    if found is None or not found.job.active:
+        return False
+    _follow(key, chart_key)
+    return True
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _sidebar() -> None:
+    going = {key: t for key, t in tickets().items() if t.job.active}
+    if any(not t.kept and not t.job.active for t in tickets().values()):
+        st.rerun(scope="app")  # a run has ended: keep it and redraw
+    for t in going.values():
+        st.caption(f"**{t.title}**: {status_line(t.job)}")
+
+
+def sidebar() -> None:
+    """In the sidebar of every page: the learner's runs that wait or train, and keeping those that ended."""
+    for key in list(tickets()):
+        ticket(key)
+    if any(t.job.active for t in tickets().values()):
+        st.subheader("Your runs in progress")
+        _sidebar()
+
+
+def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, steps: int, work: Work,
+            lower: Callable[[float], str], here: Callable[[], Curves]) -> tuple[Curves, float] | None:
+    """A lesson's training run and its seconds: computed here (`here`, cached by the page) when it is quick, else
+    in the pool as train(**kwargs, on_iteration=...); None while it waits or trains (its progress and a Stop
+    button drawn here) or when it is refused or failed (with a message)."""
+    if pool().estimate(slug, work) <= INLINE_SECONDS:
+        started = time.perf_counter()
+        return here(), time.perf_counter() - started
+    kept = st.session_state.setdefault("pool_results", {}).get(key)
+    if kept is not None and kept[0] == kwargs:
+        if kept[1] is None:
+            st.error(f"The run failed: {kept[3]}. Change a setting to try again.")
+            return None
+        return kept[1], kept[2]
+    found = ticket(key)
+    if found is None or found.job.kwargs["kwargs"] != kwargs:
+        if not cost(slug, work, lower):
+            return None
+        submit(key, slug, title, "result", slug, "core.jobs:train_steps", dict(train=train, kwargs=kwargs,
+                                                                               steps=steps), work)
+    follow(key)
+    st.button("Stop", key=f"{key}_stop", icon=":material/stop:", on_click=stop, args=(key,),
+              help="Stops after the current iteration and keeps the curve so far.")
+    return None
+
+
+def _keep_result(found: Ticket) -> None:
+    job = found.job
+    if job.started is not None:  # a run stopped while it waited has nothing to show
+        st.session_state.setdefault("pool_results", {})[found.key] = (job.kwargs["kwargs"], job.result,
+                                                                      job.seconds(), job.message)
+
+
+ON_END["result"] = _keep_result
