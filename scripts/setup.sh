@@ -9,7 +9,7 @@ reqs=requirements.txt
 
 if [[ "${1:-}" == "--dev" ]] && command -v apt-get >/dev/null; then
   missing=()
-  for pkg in chromium dataset-fashion-mnist; do
+  for pkg in chromium dataset-fashion-mnist haproxy; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if (( ${#missing[@]} )); then

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The replicated topology on one machine, without containers: N explorer servers behind haproxy with sticky
+# sessions, as deploy/compose.yaml and deploy/k8s/ run it with containers. Loopback only.
+#   scripts/serve_replicas.sh [N=2] [PORT=8500]    then open http://127.0.0.1:PORT ; Ctrl-C stops everything.
+# Replica i listens on PORT+i. Each gets an equal share of the cores as training slots (at least one).
+# A learner's first response sets the cookie NNREPLICA; every later request (the page's websocket included) goes
+# to the same replica, where Streamlit keeps that learner's session. The header X-Replica names the replica.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-2}
+port=${2:-8500}
+command -v haproxy >/dev/null || { echo "haproxy is needed (Debian: apt-get install haproxy)" >&2; exit 1; }
+[[ -x .venv/bin/streamlit ]] || scripts/setup.sh
+cores=$(nproc)
+slots=$(( cores / n > 0 ? cores / n : 1 ))
+run=$(mktemp -d)
+pids=()
+stop() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$run"; }
+trap stop EXIT INT TERM
+
+servers=""
+for i in $(seq 1 "$n"); do
+  NN_GROUND_UP_HOSTED=${NN_GROUND_UP_HOSTED:-1} NN_GROUND_UP_SLOTS=${NN_GROUND_UP_SLOTS:-$slots} \
+    .venv/bin/streamlit run app/Home.py --server.headless true --server.fileWatcherType none \
+    --server.address 127.0.0.1 --server.port $((port + i)) --browser.gatherUsageStats false \
+    > "$run/replica$i.log" 2>&1 &
+  pids+=($!)
+  servers+="  server r$i 127.0.0.1:$((port + i)) check cookie r$i"$'\n'
+done
+
+awk -v port="$port" -v servers="$servers" \
+  '/{SERVERS}/ { printf "%s", servers; next } { gsub(/{PORT}/, port); print }' deploy/haproxy.cfg > "$run/haproxy.cfg"
+haproxy -f "$run/haproxy.cfg" -db > "$run/haproxy.log" 2>&1 &
+pids+=($!)
+
+for i in $(seq 1 "$n"); do  # ready when every replica answers its health check
+  until curl -sf "http://127.0.0.1:$((port + i))/_stcore/health" >/dev/null; do
+    kill -0 "${pids[$((i - 1))]}" 2>/dev/null || { cat "$run/replica$i.log" >&2; exit 1; }
+    sleep 0.5
+  done
+done
+echo "Serving $n replicas ($slots training slots each) at http://127.0.0.1:$port"
+wait -n "${pids[@]}"
