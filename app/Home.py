@@ -52,14 +52,14 @@ with st.sidebar:
                       help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
                            "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
 
-with st.sidebar:
-    background.pool()  # started with the server's first page, so its workers are ready by the first Train
-    background.sidebar()
-    link = st.container()  # filled after the page has run, so the link holds its settings
-
 pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
 pages += [st.Page(lesson.page, title=lesson.title, icon=lesson.icon) for lesson in LESSONS]
 current = st.navigation(pages)
+
+with st.sidebar:
+    background.pool()  # started with the server's first page, so its workers are ready by the first Train
+    background.sidebar(current.url_path)
+    link = st.container()  # filled after the page has run, so the link holds its settings
 st.session_state["page_slug"] = ""
 current.run()
 with link:

@@ -3,7 +3,8 @@
 A run is submitted under a key (one per lesson and kind of run); the learner's session keeps a Ticket for it.
 While it waits or trains, fragments poll it once a second: on its lesson page with a live chart, in the sidebar of
 every other page in one line. When it ends, its `on_end` handler keeps it (in the lesson's history) wherever the
-learner is, and the page is drawn again with the result.
+learner is; its own page is drawn again with the result, another page only says so (a redraw costs the server's
+one Python thread about half a second, and a class's runs end together).
 """
 
 import os
@@ -19,7 +20,8 @@ from core.costs import Work
 from core.curves import Curves
 from core.pool import Job, Pool, TooCostly
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 2.0  # a class polls once per learner and interval: keep the server's one Python thread for pages
+CHART_SECONDS = 5.0
 INLINE_SECONDS = 2.0  # a run estimated to take longer goes to the pool; a shorter one runs in the page
 
 
@@ -135,9 +137,18 @@ def _follow(key: str, chart_key: str) -> None:
         st.rerun(scope="app")  # it has ended: draw the page again, with its result
     job = found.job
     st.progress(job.fraction if job.state == "running" else 0.0, text=status_line(job))
-    curves = pool().snapshot(job)
-    if chart_key and any(c.losses for c in curves.values()):
-        st.plotly_chart(charts.history_figure(curves), key=chart_key)
+    if chart_key and job.curves:
+        st.plotly_chart(_live_figure(found), key=chart_key)
+
+
+def _live_figure(found: Ticket):
+    """The run's curves so far, rebuilt at most every CHART_SECONDS: building a figure takes about 60 ms of the
+    server's one Python thread, and a class polls once a second per learner."""
+    built, figure = found.context.get("live_figure", (0.0, None))
+    if figure is None or time.monotonic() - built > CHART_SECONDS:
+        figure = charts.history_figure(pool().snapshot(found.job))
+        found.context["live_figure"] = (time.monotonic(), figure)
+    return figure
 
 
 def follow(key: str, chart_key: str = "") -> bool:
@@ -151,21 +162,26 @@ def follow(key: str, chart_key: str = "") -> bool:
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def _sidebar() -> None:
-    going = {key: t for key, t in tickets().items() if t.job.active}
-    if any(not t.kept and not t.job.active for t in tickets().values()):
-        st.rerun(scope="app")  # a run has ended: keep it and redraw
-    for t in going.values():
-        st.caption(f"**{t.title}**: {status_line(t.job)}")
+def _sidebar(here: str) -> None:
+    for key, t in tickets().items():
+        if t.slug == here:
+            continue
+        if t.job.active:
+            st.caption(f"**{t.title}**: {status_line(t.job)}")
+        else:  # kept in its lesson's runs without redrawing this page: the learner is reading something else
+            ticket(key)
+            st.caption(f"**{t.title}**: {t.job.state}" + (f" ({t.job.message})" if t.job.message else "")
+                       + ". Its lesson shows the result.")
 
 
-def sidebar() -> None:
-    """In the sidebar of every page: the learner's runs that wait or train, and keeping those that ended."""
+def sidebar(here: str) -> None:
+    """In the sidebar of every page: the learner's runs that wait or train on other pages (the lesson's own page
+    follows its run itself), and keeping those that ended."""
     for key in list(tickets()):
         ticket(key)
-    if any(t.job.active for t in tickets().values()):
+    if any(t.job.active and t.slug != here for t in tickets().values()):
         st.subheader("Your runs in progress")
-        _sidebar()
+        _sidebar(here)
 
 
 def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, steps: int, work: Work,

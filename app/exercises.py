@@ -10,6 +10,7 @@ from core.charts import overlay_figure
 from core.exercises import EXERCISES
 from core.exercises.check import Exercise, Outcome, check, exercise, train_both
 from core.fashion_mnist import FashionMNIST
+from core.sandbox import MAX_CODE_CHARS
 from registry import LESSONS
 
 
@@ -40,7 +41,7 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
     st.header("Write it yourself")
     st.subheader(ex.title)
     st.markdown(ex.task + " Your code runs in a separate, limited process and is checked against autograd.")
-    code = st.text_area("Your code", value=ex.starter, key=f"{key}_code", height=240)
+    code = st.text_area("Your code", value=ex.starter, key=f"{key}_code", height=240, max_chars=MAX_CODE_CHARS)
     chosen = options(ex, prefix)
     if st.button("Run and check", key=f"{key}_run", type="primary"):
         with st.spinner("Running your code in the sandbox..."):

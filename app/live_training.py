@@ -107,7 +107,8 @@ def _land(ticket: background.Ticket) -> None:
         with torch.no_grad():
             for param, value in zip(models[version].parameters(), weights):
                 param.copy_(torch.from_numpy(value))
-    run = LiveRun(settings, models, histories, "failed" if job.state == "failed" else job.state, job.message)
+    run = LiveRun(settings, models, histories, "failed" if job.state == "failed" else job.state, job.message,
+                  test_probs={v: torch.from_numpy(p) for v, p in result.get("test_probs", {}).items()})
     curves = {v: h for v, h in histories.items() if h.losses} or {"none": Curves({"loss": []})}
     status = {}
     if run.status == "failed":
@@ -143,8 +144,12 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
         st.error(f"The run failed: {run.message}.")
     for version, h in run.histories.items():
         ui.report_divergence(version, h)
-    if not any(h.num_epochs for h in run.histories.values()) or not run.models:
+    if not any(h.num_epochs for h in run.histories.values()):
         st.info("No epoch has finished yet: press Train and let at least one epoch run.")
+        return
+    if not run.models:
+        st.info("This run's weights were lost with its worker process; its curves are kept in Your runs. Press "
+                "Train to train again.")
         return
     st.plotly_chart(charts.history_figure(run.histories), key=f"{key}_history")
     if len(run.histories) == 2:

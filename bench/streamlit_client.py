@@ -28,6 +28,7 @@ class Learner:
     cookie: str = ""  # sent with every request: a sticky proxy's cookie
     texts: list[str] = field(default_factory=list)  # every markdown, caption, error and exception text seen
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
+    numbers: dict[str, tuple[str, bool]] = field(default_factory=dict)  # label -> (widget id, holds integers)
     errors: list[str] = field(default_factory=list)
     replica: str = ""  # the X-Replica header of the page's first response, behind the proxy
     page_hash: str = ""  # the page's script hash, as the server named it: reruns must name it too
@@ -65,13 +66,24 @@ class Learner:
         await self._until_finished(timeout)
         return time.perf_counter() - start
 
-    async def poll_until(self, text: str, timeout: float = 300.0) -> float:
-        """Run the page's fragments whenever the server asks (as the frontend's timers do) until `text` shows."""
+    async def set_number(self, label: str, value: float, timeout: float = 120.0) -> float:
+        """Type `value` into the number input labelled `label`; the seconds the rerun took."""
+        start = time.perf_counter()
+        widget_id, integer = self.numbers[label]
+        state = WidgetState(id=widget_id, int_value=int(value)) if integer else WidgetState(id=widget_id,
+                                                                                          double_value=value)
+        await self._rerun([state])
+        await self._until_finished(timeout)
+        return time.perf_counter() - start
+
+    async def poll_until(self, *texts: str, timeout: float = 300.0) -> float:
+        """Run the page's fragments whenever the server asks (as the frontend's timers do) until one of `texts`
+        shows."""
         start = time.perf_counter()
         due = {fid: time.perf_counter() + every for fid, every in self._fragments.items()}
-        while not any(text in t for t in self.texts):
+        while not any(text in t for t in self.texts for text in texts):
             if time.perf_counter() - start > timeout:
-                raise TimeoutError(f"'{text}' did not appear within {timeout} s")
+                raise TimeoutError(f"none of {texts} appeared within {timeout} s")
             if not self._fragments:
                 await asyncio.sleep(0.2)
                 await self._rerun()
@@ -104,6 +116,7 @@ class Learner:
 
     async def _until_finished(self, timeout: float) -> None:
         deadline = time.perf_counter() + timeout
+        this_run: dict[str, float] = {}
         while True:
             raw = await asyncio.wait_for(self._ws.recv(), max(0.1, deadline - time.perf_counter()))
             msg = ForwardMsg()
@@ -113,13 +126,16 @@ class Learner:
                 self._read(msg.delta)
             elif kind == "navigation" and msg.navigation.page_script_hash:
                 self.page_hash = msg.navigation.page_script_hash
-            elif kind == "auto_rerun":
+            elif kind == "new_session":
+                this_run = {}
+            elif kind == "auto_rerun":  # a fragment drawn in this run asks to be rerun every `interval` seconds
+                this_run[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
                 self._fragments[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
-            elif kind == "stop_auto_rerun":  # older servers; newer ones simply stop asking
-                self._fragments.clear()
             elif kind == "script_finished":
                 if msg.script_finished == 1:
                     self.errors.append("compile error")
+                if msg.script_finished == 0:  # a whole run: only the fragments it drew go on polling
+                    self._fragments = this_run
                 if msg.script_finished != 2:
                     return
 
@@ -134,6 +150,9 @@ class Learner:
             self.texts.append(element.alert.body)
         elif kind == "exception":
             self.errors.append(f"{element.exception.type}: {element.exception.message}")
+        elif kind == "number_input":
+            self.numbers[element.number_input.label] = (element.number_input.id,
+                                                        element.number_input.data_type == 0)  # INT
         elif kind == "button":
             self.buttons[element.button.label] = element.button.id
         elif kind == "progress":

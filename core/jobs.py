@@ -16,7 +16,7 @@ import numpy as np
 from core import fashion_mnist
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
-from core.training import new_history, train_versions
+from core.training import new_history, predict, train_versions
 from core.worker import Progress
 
 _DATA: dict[tuple[str, str], FashionMNIST] = {}  # loaded once per worker, then reused by every run it trains
@@ -41,7 +41,8 @@ def _from_core(fn: Callable) -> Callable:
 def train_fashion(progress: Progress, build: Callable, versions: list[str], optimizer: str, lr: float,
                   batch_size: int, num_epochs: int, seed: int, cosine: bool, device: str,
                   data_dir: str | None = None) -> dict[str, Any]:
-    """Train each version built by `build(version, device=...)` on FashionMNIST; return its curves and weights."""
+    """Train each version built by `build(version, device=...)` on FashionMNIST; return its curves, weights and
+    test-set probabilities."""
     data = dataset(data_dir, device)
     models = {v: _from_core(build)(v, device=device) for v in versions}
     num_batches = math.ceil(len(data.train_labels) / batch_size)
@@ -55,8 +56,9 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
                                              f"{num_batches}", histories, force=batch + 1 == num_batches)
 
     train_versions(models, data, optimizer, lr, batch_size, num_epochs, seed, cosine, histories, on_batch)
-    return {"curves": histories,
-            "weights": {v: [p.detach().cpu().numpy() for p in m.parameters()] for v, m in models.items()}}
+    return {"curves": histories,  # the test set's class probabilities too: the page need not compute them
+            "weights": {v: [p.detach().cpu().numpy() for p in m.parameters()] for v, m in models.items()},
+            "test_probs": {v: predict(m, data.test_images).cpu().numpy() for v, m in models.items()}}
 
 
 def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], steps: int,

@@ -26,6 +26,7 @@ from core.worker import merge_tails
 
 ROOT = Path(__file__).resolve().parents[1]
 STATES = ("queued", "running", "finished", "stopped", "failed")
+PACK_SECONDS = 60.0  # after a Stop was heard: time to score the test set and send the weights
 
 
 class TooCostly(ValueError):
@@ -50,6 +51,7 @@ class Job:
     started: float | None = None
     ended: float | None = None
     stop_asked: float | None = None  # when Stop reached it mid-run
+    stop_heard: bool = False  # the worker has seen the Stop and is packing up what was learned
     raw_estimate: float = 0.0  # the estimate before the per-kind correction
 
     @property
@@ -114,7 +116,7 @@ class Pool:
 
     def cancel(self, job: Job) -> None:
         """Stop a run: from the line at once; mid-run, the worker stops after its current step and keeps what it
-        learned (or is replaced after `cancel_grace` seconds)."""
+        learned; a worker that has not heard the Stop within `cancel_grace` seconds is replaced."""
         with self._lock:
             if job.state == "queued":
                 waiting = self._waiting.get(job.owner, deque())
@@ -228,7 +230,9 @@ class Pool:
         job = worker.job
         if job is None or rest[0] != id(job):
             return  # about a job that was already given up on
-        if kind == "progress":
+        if kind == "stopping":
+            job.stop_heard = True
+        elif kind == "progress":
             job.fraction, job.text = rest[1], rest[2]
             merge_tails(job.curves, rest[3])
         elif kind == "done":
@@ -253,7 +257,8 @@ class Pool:
             job = worker.job
             if job is None:
                 continue
-            if job.stop_asked is not None and now - job.stop_asked > self.cancel_grace:
+            waited = None if job.stop_asked is None else now - job.stop_asked
+            if waited is not None and (waited > self.cancel_grace and not job.stop_heard or waited > PACK_SECONDS):
                 worker.process.kill()
                 self._lost(worker, "stopped", "stopped by the learner; the worker did not answer within "
                                               f"{self.cancel_grace:g} s, so only the curves it had sent are kept")

@@ -37,6 +37,7 @@ CPU_SECONDS = 10  # of CPU time over the child's life (a training run makes many
 CALL_SECONDS = 3.0  # wall-clock time for one call
 START_SECONDS = 10.0  # wall-clock time to start (a loaded 2-core machine can be slow)
 REPLY_LIMIT = 32 << 20  # bytes of one reply
+MAX_CODE_CHARS = 20_000  # a learner's code: an exercise's solution is under 2,000
 ENV = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -77,6 +78,9 @@ class Sandbox:
         self.startup_seconds = 0.0
 
     def __enter__(self) -> "Sandbox":
+        if len(self.meta["code"]) > MAX_CODE_CHARS:
+            raise SandboxError(f"Your code is {len(self.meta['code']):,} characters long; at most "
+                               f"{MAX_CODE_CHARS:,} are accepted.")
         start = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(WORKER), str(MEMORY_MB), str(CPU_SECONDS)], stdin=subprocess.PIPE,

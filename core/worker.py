@@ -2,7 +2,8 @@
 
 Started as `python -m core.worker FD THREADS NICE`, it talks to the server over the socket FD: it receives
 ("run", job_id, "module:function", kwargs) and ("cancel", job_id), and sends ("ready", pid, speed), ("progress",
-job_id, fraction, text, curve tails), ("done", job_id, result, stopped) or ("failed", job_id, message).
+job_id, fraction, text, curve tails), ("stopping", job_id) as soon as it sees a cancel, then ("done", job_id,
+result, stopped) or ("failed", job_id, message).
 A job function is called as fn(progress, **kwargs); it reports through `progress.update`, which also says when
 the learner pressed Stop, and returns what it produced (plain data: lists, dicts, NumPy arrays).
 """
@@ -42,7 +43,8 @@ class Progress:
         while not self.stopped and self.conn.poll():
             message = self.conn.recv()
             if message[0] == "cancel" and message[1] == self.job_id:
-                self.stopped = True
+                self.stopped = True  # said at once: packing up what was learned may take a moment more
+                self.conn.send(("stopping", self.job_id))
         return self.stopped
 
     def flush(self) -> None:

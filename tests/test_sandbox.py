@@ -76,3 +76,11 @@ def test_the_child_cannot_fork_even_when_the_server_runs_as_root():
                             timeout=60)
     assert result.returncode != 0 and "BlockingIOError" in result.stderr, result.stderr
     assert result.stdout.strip() != "0"  # not root any more
+
+
+def test_code_longer_than_the_limit_is_refused_before_any_process_starts():
+    from core.sandbox import MAX_CODE_CHARS, Sandbox, SandboxError
+    box = Sandbox("x = 1\n" * (MAX_CODE_CHARS // 6 + 1), "f", [], [])
+    with pytest.raises(SandboxError, match="at most 20,000"):
+        box.__enter__()
+    assert box.process is None

@@ -1,0 +1,231 @@
+"""A class on one server (or on replicas behind haproxy): page opens while every training slot is busy, and the
+epochs per second of many runs against one run alone. Loopback only; bounded in learners and time; stops itself.
+
+    python bench/bench_load.py                  # 20 learners: 8 press Train, 12 open pages and move controls
+    python bench/bench_load.py --replicas 2     # the same class behind scripts/serve_replicas.sh 2
+    python bench/bench_load.py --short          # 5 learners, one epoch each: what CI runs (under a minute)
+    python bench/bench_load.py --check          # exit 1 if a target is missed
+
+Targets (issue 11): with every slot busy, opening a lesson page takes at most 1.5x its time on the same server
+without training, at the 95th percentile; the runs together achieve at least 0.9x the epochs per second of one run
+alone. Both are measured side by side in one run: first one run alone (twice, back to back), then the browsing
+learners alone, then the same browsing with the trainers, whose pages are already open, pressing Train at once.
+The browsing learners follow the same seeded script of pages in both phases; only page opens that start while runs
+are still going count as loaded.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from streamlit_client import Learner  # noqa: E402
+
+PAGES = ["", "backprop_numpy", "tensors_autograd", "torch_nn", "torch_optim", "linear_regression",
+         "softmax_regression", "mlp"]
+NUMBER = {"backprop_numpy": ("H (hidden units)", 60), "torch_nn": ("iterations", 100),
+          "linear_regression": ("epochs", 2), "mlp": ("epochs", 2)}  # a control to move on some pages
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(replicas: int) -> tuple[subprocess.Popen, str, list[str]]:
+    """The server (or the replicas and their proxy): the process, the URL learners use, and each replica's URL."""
+    port = free_port()
+    env = {**os.environ, "NN_GROUND_UP_HOSTED": "1"}
+    if replicas:
+        process = subprocess.Popen([str(ROOT / "scripts" / "serve_replicas.sh"), str(replicas), str(port)],
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   start_new_session=True, text=True)
+        for line in process.stdout:
+            if line.startswith("Serving"):
+                break
+        else:
+            raise RuntimeError("the replicas did not start")
+        return process, f"http://127.0.0.1:{port}", [f"http://127.0.0.1:{port + i}" for i in range(1, replicas + 1)]
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app/Home.py", "--server.headless", "true",
+         "--server.fileWatcherType", "none", "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", "false"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:  # ready when it answers its health check
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5):
+                return process, url, [url]
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not start") from None
+            time.sleep(0.3)
+
+
+def say(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+class Class:
+    def __init__(self, url: str, args: argparse.Namespace):
+        self.url, self.args = url, args
+        self.query = f"num_epochs={args.epochs}&num_hiddens={args.hidden}&batch_size=256&versions=scratch"
+        self.errors: list[str] = []
+
+    async def ready(self, url: str | None = None) -> Learner:
+        """A learner on the MLP page, its settings from the link, about to press Train."""
+        learner = Learner(url or self.url, "mlp", self.query)
+        await learner.open()
+        return learner
+
+    async def train(self, learner: Learner) -> dict[str, float]:
+        """Press Train and follow the run to its end: when it was pressed, started training and finished."""
+        pressed = time.perf_counter()
+        await learner.click("Train")
+        await learner.poll_until("scratch: epoch", ": Finished.", timeout=self.args.timeout)
+        started = time.perf_counter()  # its progress showed: it has left the line (or it is already over)
+        await learner.poll_until(": Finished.", timeout=self.args.timeout)
+        ended = time.perf_counter()
+        self.errors += learner.errors
+        await learner.close()
+        return {"pressed": pressed, "started": started, "ended": ended}
+
+    async def browse(self, seed: int, until: list[float] | None) -> list[tuple[float, float, str]]:
+        """One learner reading: open a page, read, sometimes move a control; (start, seconds, page) per open."""
+        rng = random.Random(seed)
+        opens = []
+        for _ in range(self.args.actions):
+            page = rng.choice(PAGES)
+            learner = Learner(self.url, page)
+            begun = time.perf_counter()
+            opens.append((begun, await learner.open(), page or "home"))
+            if page in NUMBER and rng.random() < 0.5:
+                label, value = NUMBER[page]
+                await learner.set_number(label, value)
+            self.errors += learner.errors
+            await learner.close()
+            await asyncio.sleep(rng.uniform(*self.args.think))
+            if until is not None and until and time.perf_counter() > until[0]:
+                break  # the training is over: later opens would not be under load
+        return opens
+
+
+async def measure(args: argparse.Namespace) -> dict:
+    process, url, replicas = start(args.replicas)
+    try:
+        group = Class(url, args)
+        say("warming every page and every worker")
+        for replica in replicas:  # warm each server: its caches, the data set, and every worker's copy of it
+            for page in PAGES:
+                await Learner(replica, page).open()
+            learners = [await group.ready(replica) for _ in range(args.slots_per_server)]
+            await asyncio.gather(*(group.train(learner) for learner in learners))
+
+        say("one run alone, twice")
+        alone = [await group.train(await group.ready(replicas[0])) for _ in range(2)]
+        alone_rate = 2 * args.epochs / (alone[-1]["ended"] - alone[0]["pressed"])
+
+        browsers = range(args.learners - args.trainers)
+        say("browsing without training")
+        idle = [o for opens in await asyncio.gather(*(group.browse(i, None) for i in browsers)) for o in opens]
+
+        end_of_training: list[float] = []
+
+        learners = await asyncio.gather(*(group.ready() for _ in range(args.trainers)))  # not timed: their pages
+        await asyncio.sleep(2.0)  # are open before the first Train, as a class's would be
+
+        async def trainers() -> list[dict[str, float]]:
+            runs = await asyncio.gather(*(group.train(learner) for learner in learners))
+            end_of_training.append(max(r["ended"] for r in runs))
+            return runs
+
+        say("browsing while the trainers train")
+        runs, *opens = await asyncio.gather(trainers(), *(group.browse(i, end_of_training) for i in browsers))
+        first_press, last_end = min(r["pressed"] for r in runs), max(r["ended"] for r in runs)
+        loaded = [o for per in opens for o in per if first_press <= o[0] <= last_end]
+        rate = args.trainers * args.epochs / (last_end - first_press)
+
+        return {"idle": [s for _, s, _ in idle], "loaded": [s for _, s, _ in loaded], "alone_rate": alone_rate,
+                "rate": rate, "waits": [r["started"] - r["pressed"] for r in runs],
+                "times": [r["ended"] - r["pressed"] for r in runs], "errors": group.errors,
+                "runs": len(runs), "slots": args.slots_per_server * max(1, args.replicas)}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def report(m: dict, args: argparse.Namespace) -> list[str]:
+    """Print the figures beside their targets; return the targets missed."""
+    where = f"{args.replicas} replicas behind haproxy" if args.replicas else "one server"
+    print(f"{where}: {args.learners} learners, {args.trainers} train the MLP ({args.hidden} hidden units, "
+          f"{args.epochs} epoch(s)) on {m['slots']} training slots, {args.learners - args.trainers} open pages and "
+          f"move controls, reading {args.think[0]:g}-{args.think[1]:g} s between actions")
+    print(f"{'':34} {'without training':>17} {'every slot busy':>16} {'ratio':>7} {'target':>8}")
+    idle, loaded = m["idle"], m["loaded"]
+    for name, fn in (("page open p50 (s)", statistics.median), ("page open p95 (s)", p95)):
+        if loaded:
+            print(f"{name:34} {fn(idle):17.2f} {fn(loaded):16.2f} {fn(loaded) / fn(idle):7.2f} "
+                  f"{'<= 1.5' if 'p95' in name else '':>8}")
+    print(f"{'epochs per second, all runs':34} {m['alone_rate']:17.3f} {m['rate']:16.3f} "
+          f"{m['rate'] / m['alone_rate']:7.2f} {'>= 0.9':>8}   (left: one run alone)")
+    print(f"page opens: {len(idle)} without training, {len(loaded)} while runs went on")
+    print(f"queue wait (s): median {statistics.median(m['waits']):.1f}, max {max(m['waits']):.1f}; run time from "
+          f"Train (s): median {statistics.median(m['times']):.1f}, max {max(m['times']):.1f}; "
+          f"errors: {len(m['errors'])}")
+    for error in m["errors"][:5]:
+        print("  error:", error)
+    missed = []
+    if loaded and p95(loaded) > 1.5 * p95(idle):
+        missed.append("page open p95")
+    if m["rate"] < 0.9 * m["alone_rate"]:
+        missed.append("epochs per second")
+    if m["errors"]:
+        missed.append("errors")
+    if missed:
+        print("missed:", ", ".join(missed))
+    return missed
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--learners", type=int, default=20)
+    parser.add_argument("--trainers", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--actions", type=int, default=4, help="page opens per browsing learner")
+    parser.add_argument("--replicas", type=int, default=0)
+    parser.add_argument("--think-min", type=float, default=5.0, help="seconds a learner reads a page, at least")
+    parser.add_argument("--think-max", type=float, default=15.0, help="and at most")
+    parser.add_argument("--short", action="store_true", help="5 learners, 2 train one epoch: CI's version")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    args = parser.parse_args(argv)
+    if args.short:
+        args.learners, args.trainers, args.epochs, args.hidden, args.actions = 5, 3, 1, 128, 2
+        args.think_min, args.think_max = 1.0, 3.0
+    args.think = (args.think_min, args.think_max)
+    cores = len(os.sched_getaffinity(0))
+    args.slots_per_server = max(1, cores // args.replicas) if args.replicas else cores
+    return args
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    sys.exit(1 if report(asyncio.run(measure(arguments)), arguments) and arguments.check else 0)
