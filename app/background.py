@@ -27,11 +27,12 @@ INLINE_SECONDS = 2.0  # a run estimated to take longer goes to the pool; a short
 
 @st.cache_resource(show_spinner=False)
 def pool() -> Pool:
-    """This server's pool: $NN_GROUND_UP_SLOTS workers (default one per core) and a limit of
-    $NN_GROUND_UP_MAX_RUN_MINUTES (default 10) of computing per run."""
+    """This server's pool: $NN_GROUND_UP_SLOTS workers (default one per core) of $NN_GROUND_UP_THREADS torch
+    threads each (default cores / slots), and a limit of $NN_GROUND_UP_MAX_RUN_MINUTES (default 10) per run."""
     slots = int(os.environ.get("NN_GROUND_UP_SLOTS") or 0) or None
+    threads = int(os.environ.get("NN_GROUND_UP_THREADS") or 0) or None
     minutes = float(os.environ.get("NN_GROUND_UP_MAX_RUN_MINUTES") or 10)
-    return Pool(slots=slots, max_seconds=60 * minutes)
+    return Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
 
 
 @dataclass(eq=False)

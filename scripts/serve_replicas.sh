@@ -2,7 +2,8 @@
 # The replicated topology on one machine, without containers: N explorer servers behind haproxy with sticky
 # sessions, as deploy/compose.yaml and deploy/k8s/ run it with containers. Loopback only.
 #   scripts/serve_replicas.sh [N=2] [PORT=8500]    then open http://127.0.0.1:PORT ; Ctrl-C stops everything.
-# Replica i listens on PORT+i. Each gets an equal share of the cores as training slots (at least one).
+# Replica i listens on PORT+i. Each gets an equal share of the cores as training slots (at least one) of one
+# torch thread each: replicas share the machine, so a worker must not size its threads by all of its cores.
 # A learner's first response sets the cookie NNREPLICA; every later request (the page's websocket included) goes
 # to the same replica, where Streamlit keeps that learner's session. The header X-Replica names the replica.
 set -euo pipefail
@@ -21,6 +22,7 @@ trap stop EXIT INT TERM
 servers=""
 for i in $(seq 1 "$n"); do
   NN_GROUND_UP_HOSTED=${NN_GROUND_UP_HOSTED:-1} NN_GROUND_UP_SLOTS=${NN_GROUND_UP_SLOTS:-$slots} \
+    NN_GROUND_UP_THREADS=${NN_GROUND_UP_THREADS:-1} \
     .venv/bin/streamlit run app/Home.py --server.headless true --server.fileWatcherType none \
     --server.address 127.0.0.1 --server.port $((port + i)) --browser.gatherUsageStats false \
     > "$run/replica$i.log" 2>&1 &
