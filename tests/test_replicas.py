@@ -1,6 +1,7 @@
 """Two replicas behind haproxy (scripts/serve_replicas.sh): learners are spread, and each stays on one replica."""
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import signal
@@ -40,6 +41,13 @@ def proxy():
         process.wait(timeout=30)
 
 
+def in_thread(coroutine):
+    """Run a coroutine to its end in a thread of its own: the browser tests' Playwright keeps an event loop running
+    in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def test_two_learners_are_spread_and_each_stays_on_its_replica(proxy):
     async def scenario():
         first = Learner(proxy, "linear_regression")
@@ -60,7 +68,7 @@ def test_two_learners_are_spread_and_each_stays_on_its_replica(proxy):
         await second.close()
         return found, again
 
-    found, again = asyncio.run(scenario())
+    found, again = in_thread(scenario())
     assert {found["first"], found["second"]} == {"r1", "r2"}
     assert found["first websocket"] == found["first"]  # the page's websocket reached the replica that served it
     assert again == [(found["first"], found["first"])] * 4
