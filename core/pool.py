@@ -75,7 +75,7 @@ class _Worker:
 
 class Pool:
     def __init__(self, slots: int | None = None, threads: int | None = None, nice: int = 10,
-                 max_seconds: float = 600.0, cancel_grace: float = 1.0, python: str = sys.executable):
+                 max_seconds: float = 600.0, cancel_grace: float = 5.0, python: str = sys.executable):
         cores = len(os.sched_getaffinity(0))
         self.slots = slots or cores
         self.threads = threads or max(1, cores // self.slots)

@@ -95,7 +95,7 @@ def test_a_run_that_ignores_stop_is_ended_after_the_grace_and_its_worker_replace
         until(lambda: not job.active)
         assert job.state == "stopped" and "did not answer" in job.message
     finally:
-        pool.cancel_grace = 1.0
+        pool.cancel_grace = 5.0
     assert submit(pool, "bo", 10) is not None
     until(lambda: pool._workers[0].ready)
 
