@@ -41,5 +41,9 @@ for i in $(seq 1 "$n"); do  # ready when every replica answers its health check
     sleep 0.5
   done
 done
+until curl -sf "http://127.0.0.1:$port/_stcore/health" >/dev/null; do  # and the proxy has checked them up
+  kill -0 "${pids[-1]}" 2>/dev/null || { cat "$run/haproxy.log" >&2; exit 1; }
+  sleep 0.3
+done
 echo "Serving $n replicas ($slots training slots each) at http://127.0.0.1:$port"
 wait -n "${pids[@]}"
