@@ -85,13 +85,17 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
                  help="Stops after the current batch and keeps everything learned so far.")
     if start:
         title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
-        background.submit(key, controls.scope, title, "live", controls.scope, "core.jobs:train_fashion", dict(
-            build=build, versions=settings["versions"], optimizer=settings["optimizer"], lr=settings["lr"],
-            batch_size=settings["batch_size"], num_epochs=epochs, seed=settings["seed"],
-            cosine=settings.get("cosine", False), device=settings["device"], data_dir=data_dir() or None),
-            work, context=dict(settings=settings, prefix=key))
+        background.submit(key, controls.scope, title, "live", controls.scope, "core.jobs:train_fashion",
+                          job_kwargs(settings, build), work, context=dict(settings=settings, prefix=key))
     background.follow(key, f"{key}_live")
     return st.session_state.get(f"{key}_run")
+
+
+def job_kwargs(settings: dict, build: functools.partial) -> dict:
+    """The arguments jobs.train_fashion gets for a run with `settings` (pages show the call with them)."""
+    return dict(build=build, versions=settings["versions"], optimizer=settings["optimizer"], lr=settings["lr"],
+                batch_size=settings["batch_size"], num_epochs=settings["num_epochs"], seed=settings["seed"],
+                cosine=settings.get("cosine", False), device=settings["device"], data_dir=data_dir() or None)
 
 
 def _land(ticket: background.Ticket) -> None:

@@ -1,5 +1,6 @@
 """Small helpers shared by the pages: shared settings, lesson prose, and showing the code that ran."""
 
+import functools
 import inspect
 import re
 from collections.abc import Callable, Sequence
@@ -59,6 +60,9 @@ def prose(slug: str) -> dict[str, str]:
 def call_text(function: Callable, *args: object, **kwargs: object) -> str:
     """'train(N=64, lr=0.0001)': a call as it ran, with its real arguments (reprs, long ones shortened)."""
     def show(value: object) -> str:
+        if isinstance(value, functools.partial):  # its repr holds a memory address: write it as it was made
+            inner = call_text(value.func, *value.args, **value.keywords)[len(value.func.__name__) + 1:-1]
+            return f"partial({value.func.__name__}" + (f", {inner})" if inner else ")")
         text = repr(value)
         return text if len(text) <= 240 else text[:237] + "..."  # a dict of five learning rates fits whole
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in kwargs.items()]

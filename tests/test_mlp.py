@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from classifier_fixtures import BUILTIN, as_double, toy, toy_dataset
-from core import fashion_mnist, mlp
+from core import fashion_mnist, jobs, mlp, training
 from core.classifier import init_weights
 from core.pool import Job, Pool
 from core.training import train_epochs
@@ -125,6 +125,12 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     assert not at.exception, [e.message for e in at.exception]
     names = [t["name"] for t in chart_traces(at, "mlp_history")]
     assert "scratch: loss" in names and "concise: loss" in names
+    shown = [c.value.strip() for c in at.code]  # the loop that ran in the worker, and its call with the real arguments
+    assert {inspect.getsource(f).strip() for f in (jobs.train_fashion, training.train_versions)} <= set(shown)
+    call = next(c for c in shown if c.startswith("train_fashion("))
+    job = next(iter(at.session_state["tickets"].values())).job
+    assert "build=partial(mlp, num_hiddens=32, activation='relu', seed=0)" in call
+    assert f"versions={job.kwargs['versions']!r}" in call and f"lr={job.kwargs['lr']!r}" in call
     at.select_slider(key="mlp_lr").set_value(5.0).run()
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.selectbox(key="mlp_optimizer").set_value("SGD").run()

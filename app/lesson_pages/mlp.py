@@ -10,7 +10,7 @@ import exercises
 import history
 import live_training as live
 import ui
-from core import costs, mlp, training
+from core import costs, jobs, mlp, training
 from core.classifier import init_weights
 
 text = ui.lesson_intro("mlp")
@@ -28,6 +28,8 @@ seed = ui.seed()
 run_settings = dict(versions=versions, optimizer=optimizer, lr=lr, batch_size=batch_size, num_epochs=num_epochs,
                     cosine=cosine, num_hiddens=num_hiddens, activation=activation, seed=seed, device=str(device))
 
+build = functools.partial(mlp.mlp, num_hiddens=num_hiddens, activation=activation, seed=seed)
+
 left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(mlp.activation_figure(activation), key="mlp_activation_chart")
@@ -35,19 +37,16 @@ with left:
 with right:
     ui.show_source(mlp.MLPScratch, mlp.ACTIVATIONS[activation][0],
                    mlp.ACTIVATIONS[activation][1], mlp.mlp, training.make_optimizer,
-                   training.SGDByHand, training.train_epochs, height=420, calls=[
-                       "model = " + ui.call_text(mlp.mlp, versions[0] if versions else "scratch", num_hiddens,
-                                                 activation, seed),
-                       ui.call_text(training.train_epochs, "model", "data", optimizer, lr, batch_size, num_epochs,
-                                    seed, cosine).replace("'model', 'data'", "model, data")])
+                   training.SGDByHand, jobs.train_fashion, training.train_versions, training.train_epochs,
+                   height=420, calls=[ui.call_text(jobs.train_fashion, "progress", **live.job_kwargs(
+                       run_settings, build)).replace("'progress'", "progress")])
 
 checkpoints.ask("mlp", "num_params", sum(p.numel() for p in init_weights([784, num_hiddens, 10], seed, "cpu")),
                 dict(num_hiddens=num_hiddens))  # the weights mlp() starts both versions from
 if not versions:
     st.warning("Choose at least one version to train.")
 else:
-    run = live.train_controls(settings, run_settings, functools.partial(
-        mlp.mlp, num_hiddens=num_hiddens, activation=activation, seed=seed),
+    run = live.train_controls(settings, run_settings, build,
         costs.fashion_training(num_hiddens, batch_size, num_epochs, len(versions)))
     checkpoints.ask("mlp", "sigmoid_relu", mlp.ahead_after(history.of("mlp").runs, run_settings), pending=(
         "The verdict comes once a sigmoid run and a relu run have finished at least 3 epochs each, with the other "

@@ -10,7 +10,7 @@ import exercises
 import history
 import live_training as live
 import ui
-from core import classifier, costs, fashion_mnist, predictions, training
+from core import classifier, costs, fashion_mnist, jobs, predictions, training
 from core import softmax_regression as sr
 from core.checkpoints import pair_option
 from core.curves import Curves
@@ -132,6 +132,7 @@ lr, batch_size, num_epochs, versions = (settings.widget(name, col) for name, col
 run_settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
                     seed=seed, device=str(device))
 
+build = functools.partial(sr.softmax_regression, seed=seed)
 left, right = st.columns(2)
 with left:
     st.markdown("**From scratch**: forward, loss, gradients and SGD step by hand")
@@ -139,15 +140,15 @@ with left:
                    training.SGDByHand, height=360)
 with right:
     st.markdown("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop")
-    ui.show_source(classifier.Concise, sr.softmax_regression, training.make_optimizer,
-                   training.train_epochs, height=360, calls=[ui.call_text(
-                       training.train_epochs, "model", "data", "SGD", lr, batch_size, num_epochs, seed
-                   ).replace("'model', 'data'", "model, data")])
+    ui.show_source(classifier.Concise, sr.softmax_regression, training.make_optimizer, jobs.train_fashion,
+                   training.train_versions, training.train_epochs, height=360, calls=[ui.call_text(
+                       jobs.train_fashion, "progress", **live.job_kwargs(run_settings, build)
+                   ).replace("'progress'", "progress")])
 
 if not versions:
     st.warning("Choose at least one version to train.")
     st.stop()
-run = live.train_controls(settings, run_settings, functools.partial(sr.softmax_regression, seed=seed),
+run = live.train_controls(settings, run_settings, build,
                           costs.fashion_training(None, batch_size, num_epochs, len(versions)))
 counts = live.finished_confusion(run, run_settings, dataset)
 checkpoints.ask("softmax_regression", "confused_pair", None if counts is None else pair_option(
