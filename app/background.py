@@ -98,9 +98,9 @@ def submit(key: str, slug: str, title: str, on_end: str, kind: str, fn: str, kwa
            context: dict | None = None) -> Ticket | None:
     """Queue a run under `key`, stopping the session's previous run under it; None (with a message) if refused."""
     old = tickets().get(key)
-    if old is not None and old.job.active:
+    if old is not None and old.job.active:  # it stops after its current batch and is kept when it has
         pool().cancel(old.job)
-        ticket(key)
+        tickets()[f"{key}~{id(old)}"] = old
     try:
         job = pool().submit(owner(), kind, fn, kwargs, work, title)
     except TooCostly as err:
@@ -178,8 +178,9 @@ def _sidebar(here: str) -> None:
 def sidebar(here: str) -> None:
     """In the sidebar of every page: the learner's runs that wait or train on other pages (the lesson's own page
     follows its run itself), and keeping those that ended."""
-    for key in list(tickets()):
-        ticket(key)
+    for key in sorted(tickets(), key=lambda k: tickets()[k].job.submitted):  # kept in the order they were started
+        if ticket(key).kept and "~" in key:
+            del tickets()[key]  # a replaced run, now in its lesson's history
     if any(t.job.active and t.slug != here for t in tickets().values()):
         st.subheader("Your runs in progress")
         _sidebar(here)

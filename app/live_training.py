@@ -122,7 +122,8 @@ def _land(ticket: background.Ticket) -> None:
     table = next(lesson.settings() for lesson in LESSONS if lesson.slug == ticket.slug)
     run.number = history.keep(ticket.slug, table, curves, job.seconds(), settings["device"], settings,
                               **status).number
-    st.session_state[f"{key}_run"] = run
+    if background.tickets().get(key) is ticket:  # not a run that a newer Train press replaced
+        st.session_state[f"{key}_run"] = run
 
 
 background.ON_END["live"] = _land

@@ -139,6 +139,32 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     assert any("diverged at epoch 1, batch" in e.value for e in at.error)
 
 
+def test_a_run_replaced_by_a_second_train_press_is_stopped_and_kept_in_the_history(tiny_dir):
+    at = open_with_data("mlp", tiny_dir)
+    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    at.select_slider(key="mlp_batch_size").set_value(16).run()
+    at.number_input(key="mlp_num_epochs").set_value(50).run()
+    at.button(key="mlp_train").click().run()
+    first = at.session_state["tickets"]["mlp"].job
+    deadline = time.monotonic() + 60
+    while first.fraction == 0.0:  # training, past its first batches
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.number_input(key="mlp_num_epochs").set_value(1).run()
+    at.button(key="mlp_train").click().run()
+    second = at.session_state["tickets"]["mlp"].job
+    while first.active or second.active:
+        assert time.monotonic() < deadline + 60
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    kept = at.session_state["histories"]["mlp"].runs
+    assert [(r.status, r.settings["num_epochs"]) for r in kept] == [("stopped", 50), ("finished", 1)], kept
+    assert kept[0].curves["scratch"].losses  # what it learned before the second press
+    assert at.session_state["mlp_run"].settings["num_epochs"] == 1  # the page shows the newer run
+    assert not any("~" in key for key in at.session_state["tickets"])  # nothing left to keep
+
+
 def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
     at = open_with_data("mlp", tiny_dir)
     at.select_slider(key="mlp_num_hiddens").set_value(32).run()
