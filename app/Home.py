@@ -14,46 +14,57 @@ import controls  # noqa: E402
 import live_training  # noqa: E402, F401  (registers what keeps a run that ends while its learner is elsewhere)
 import progress  # noqa: E402
 import ui  # noqa: E402
-from core import fashion_mnist  # noqa: E402
+from core import fashion_mnist, i18n  # noqa: E402
 from core.device import available_devices, describe_device  # noqa: E402
+from core.i18n import _  # noqa: E402
 from registry import LESSONS  # noqa: E402
 
-st.set_page_config(page_title="Neural networks from the ground up", page_icon=":material/neurology:", layout="wide")
+first_visit = "shared" not in controls.store()
+sidebar = controls.shared()
+if first_visit and "lang" not in st.query_params:  # no link chose: the browser's preferred language decides
+    sidebar.values["lang"] = i18n.from_locale(st.context.locale)
+i18n.use(sidebar.values["lang"])
+st.set_page_config(page_title=_("Neural networks from the ground up"), page_icon=":material/neurology:",
+                   layout="wide")
+ui.style()
 
 
 def home() -> None:
     intro = ui.prose("home")
-    st.title("Neural networks from the ground up")
+    st.title(_("Neural networks from the ground up"))
     st.markdown(intro[""])
-    st.subheader("The ladder")
+    st.subheader(_("The ladder"))
     for step, lesson in enumerate(LESSONS, start=1):
         with st.container(border=True):
             left, right = st.columns([5, 1], vertical_alignment="center")
-            left.markdown(f"**{step}. {lesson.title}**  \n{lesson.summary}")
-            right.page_link(lesson.page, label="Open", icon=":material/arrow_forward:")
-            right.caption("Your progress: {} of {}".format(*progress.counts(lesson.slug)))
+            left.markdown(f"**{step}. {_(lesson.title)}**  \n{_(lesson.summary)}")
+            right.page_link(lesson.page, label=_("Open"), icon=":material/arrow_forward:")
+            done, total = progress.counts(lesson.slug)
+            right.caption(_("Your progress: {done} of {total}").format(done=done, total=total))
+    st.subheader(intro.title("How to use it"))
     st.markdown(intro["How to use it"])
 
 
 with st.sidebar:
-    st.header("Settings")
-    sidebar = controls.shared()
+    sidebar.widget("lang", horizontal=True, label_visibility="collapsed")
+    st.header(_("Settings"))
+    sidebar.notices()
     present = available_devices()
     asked = sidebar.values["device"]  # from a link, it may name a device this machine lacks: offer it, marked
     sidebar.widget("device", choices=present + ([asked] if asked not in present else []),
-                   format_func=lambda d: d if d in present else f"{d} (not on this machine)")
+                   format_func=lambda d: d if d in present else _("{device} (not on this machine)").format(device=d))
     in_use = ui.device()
     if in_use is not None:
-        st.caption(f"In use: **{describe_device(in_use)}**")
+        st.caption(_("In use: **{device}**").format(device=describe_device(in_use)))
     sidebar.widget("seed")
     if not fashion_mnist.hosted():  # on a shared server the data directory is the server's setting alone
-        st.text_input("FashionMNIST directory (optional)", key="data_dir", placeholder="found automatically",
+        st.text_input(_("FashionMNIST directory (optional)"), key="data_dir", placeholder=_("found automatically"),
                       max_chars=fashion_mnist.MAX_PATH_CHARS,
-                      help="A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
-                           "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it.")
+                      help=_("A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
+                             "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it."))
 
-pages = [st.Page(home, title="Home", icon=":material/home:", default=True)]
-pages += [st.Page(lesson.page, title=lesson.title, icon=lesson.icon) for lesson in LESSONS]
+pages = [st.Page(home, title=_("Home"), icon=":material/home:", default=True)]
+pages += [st.Page(lesson.page, title=_(lesson.title), icon=lesson.icon, url_path=lesson.slug) for lesson in LESSONS]
 current = st.navigation(pages)
 
 with st.sidebar:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from core import charts
+import controls
+import ui
+from core import charts, i18n
 from core.costs import Work
 from core.curves import Curves
 from core.pool import Job, Pool, TooCostly
@@ -102,7 +104,7 @@ def submit(key: str, slug: str, title: str, on_end: str, kind: str, fn: str, kwa
         pool().cancel(old.job)
         tickets()[f"{key}~{id(old)}"] = old
     try:
-        job = pool().submit(owner(), kind, fn, kwargs, work, title)
+        job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current())
     except TooCostly as err:
         st.error(f"This run was refused: {err}.")
         return None
@@ -133,13 +135,14 @@ def status_line(job: Job) -> str:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _follow(key: str, chart_key: str) -> None:
+    controls.use_language()
     found = tickets().get(key)
     if found is None or not found.job.active:
         st.rerun(scope="app")  # it has ended: draw the page again, with its result
     job = found.job
     st.progress(job.fraction if job.state == "running" else 0.0, text=status_line(job))
     if chart_key and job.curves:
-        st.plotly_chart(_live_figure(found), key=chart_key)
+        ui.chart(_live_figure(found), key=chart_key)
 
 
 def _live_figure(found: Ticket):
@@ -164,6 +167,7 @@ def follow(key: str, chart_key: str = "") -> bool:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _sidebar(here: str) -> None:
+    controls.use_language()
     for key, t in tickets().items():
         if t.slug == here:
             continue

@@ -50,7 +50,7 @@ def training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, s
     cosine = broken.first_step_cosine(N, D_in, H, D_out, seed)
     left, right = st.columns([5, 6])
     with left:
-        st.plotly_chart(charts.loss_figure({"correct backward": correct.losses, "ReLU mask forgotten": wrong.losses},
+        ui.chart(charts.loss_figure({"correct backward": correct.losses, "ReLU mask forgotten": wrong.losses},
                                            title="The same run with the correct and the broken gradient"),
                         key="bp_broken_loss")
         ui.metrics(("cosine, broken vs true dL/dW1 at the start", f"{cosine:.2f}",

@@ -11,6 +11,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+from core import i18n
+from core.i18n import _
 from core.settings import SHARED, Table
 
 WIDGETS = {"int": "number", "float": "number", "bool": "toggle", "choice": "selectbox", "multi": "multiselect",
@@ -53,26 +55,27 @@ class Controls:
         key = self.key(name)
         if key not in st.session_state:  # first drawing, or back after a page switch: start from the kept value
             st.session_state[key] = self.values[name]
-        common = dict(key=key, help=s.help or None, on_change=self._changed, args=(name,))
+        common = dict(key=key, help=_(s.help) if s.help else None, on_change=self._changed, args=(name,))
+        label = _(s.label)
         kind = "selectbox" if choices is not None else s.widget or WIDGETS[s.kind]
         if kind == "number":
             number = int if s.kind == "int" else float
-            value = container.number_input(s.label, min_value=number(s.min), max_value=number(s.max),
+            value = container.number_input(label, min_value=number(s.min), max_value=number(s.max),
                                            step=number(s.step or 1), format=f"%{s.fmt}" if s.fmt else None,
                                            **common, **options)
         elif kind == "slider":
-            value = container.slider(s.label, min_value=s.min, max_value=s.max, step=s.step, **common, **options)
+            value = container.slider(label, min_value=s.min, max_value=s.max, step=s.step, **common, **options)
         elif kind == "toggle":
-            value = container.toggle(s.label, **common, **options)
+            value = container.toggle(label, **common, **options)
         elif kind == "multiselect":
-            value = container.multiselect(s.label, list(s.options), **{"format_func": s.show_one, **common, **options})
+            value = container.multiselect(label, list(s.options), **{"format_func": s.show_one, **common, **options})
         elif kind == "text":
-            value = container.text_input(s.label, max_chars=200, **common, **options)
+            value = container.text_input(label, max_chars=200, **common, **options)
         else:  # selectbox, radio, select_slider
             draw = {"selectbox": container.selectbox, "radio": container.radio,
                     "select_slider": container.select_slider}[kind]
             options.setdefault("format_func", s.show_one)
-            value = draw(s.label, choices or list(s.options), **common, **options)
+            value = draw(label, choices or list(s.options), **common, **options)
         self.values[name] = value
         self.write_url()
         return value
@@ -119,6 +122,11 @@ def share_link() -> None:
     link = urlunsplit((base.scheme, base.netloc, f"/{page}", query, ""))
     st.caption("Link to these settings (copy it with the button at its right):")
     st.code(link, language=None, wrap_lines=True)
+
+
+def use_language() -> None:
+    """Make the session's language this thread's: a fragment's rerun runs in a thread of its own."""
+    i18n.use(store().get("shared", {}).get("lang", "en"))
 
 
 def shared() -> Controls:

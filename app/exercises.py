@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import progress
+import ui
 from core.charts import overlay_figure
 from core.exercises import EXERCISES
 from core.exercises.check import Exercise, Outcome, check, exercise, train_both
@@ -56,7 +57,7 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
             st.warning(trained)
         elif trained is not None:
             mine, reference = trained
-            st.plotly_chart(overlay_figure({"your code": mine, "reference": reference},
+            ui.chart(overlay_figure({"your code": mine, "reference": reference},
                                            title="Training with your code and with the reference"),
                             key=f"{key}_curve")
     shown = st.session_state.setdefault(f"{key}_hints", 0)

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import progress
+import ui
 from controls import Controls, shared
 from core import charts, runs
 from core.curves import Curves
@@ -96,7 +97,7 @@ def show(slug: str, controls: Controls) -> None:
             run = history.get(number)
             for curve, c in run.curves.items():
                 traces[names[number] + (f" · {curve}" if len(run.curves) > 1 else "")] = c
-        st.plotly_chart(charts.overlay_figure(traces, title="Your runs, loss"), key=f"{key}_overlay")
+        ui.chart(charts.overlay_figure(traces, title="Your runs, loss"), key=f"{key}_overlay")
 
     cols = st.columns([2, 1, 1, 1, 1])
     number = cols[0].selectbox("Run", list(names), index=len(names) - 1, format_func=names.get, key=f"{key}_pick")

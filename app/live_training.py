@@ -156,7 +156,7 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
         st.info("This run's weights were lost with its worker process; its curves are kept in Your runs. Press "
                 "Train to train again.")
         return
-    st.plotly_chart(charts.history_figure(run.histories), key=f"{key}_history")
+    ui.chart(charts.history_figure(run.histories), key=f"{key}_history")
     if len(run.histories) == 2:
         (a, h_a), (b, h_b) = run.histories.items()
         n = min(len(h_a.losses), len(h_b.losses))
@@ -196,7 +196,7 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
 
     title, W, titles = weights(run.models[version])
     st.subheader(title)
-    st.plotly_chart(charts.weight_images_figure(W, titles), key=f"{key}_weights")
+    ui.chart(charts.weight_images_figure(W, titles), key=f"{key}_weights")
 
 
 def finished(run: LiveRun | None, current: dict) -> bool:

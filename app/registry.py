@@ -9,6 +9,7 @@ import pkgutil
 from dataclasses import dataclass
 from types import ModuleType
 
+from core.i18n import N_
 from core.settings import Table
 
 
@@ -16,7 +17,7 @@ from core.settings import Table
 class Lesson:
     slug: str  # names the prose file lessons/<slug>.md and the page lesson_pages/<slug>.py
     prefix: str  # of the page's widget keys
-    title: str
+    title: str  # in English, marked for translation: show _(title)
     icon: str
     summary: str
 
@@ -37,18 +38,19 @@ class Lesson:
 
 
 LESSONS = [
-    Lesson("backprop_numpy", "bp", "Backprop by hand in NumPy", ":material/calculate:",
-           "A two-layer ReLU network with hand-written forward and backward passes, checked live against autograd."),
-    Lesson("tensors_autograd", "ta", "Tensors and autograd", ":material/account_tree:",
-           "The same network four ways: NumPy, torch tensors, autograd, and a custom autograd Function."),
-    Lesson("torch_nn", "nn", "torch.nn", ":material/layers:",
-           "nn.Sequential and nn.Module, MSELoss, and why initialisation decides whether lr = 1e-6 learns."),
-    Lesson("torch_optim", "op", "torch.optim", ":material/speed:",
-           "SGD, momentum, RMSprop, Adagrad and Adam raced on the same weights and on 2-D loss surfaces."),
-    Lesson("linear_regression", "lr", "Linear regression", ":material/show_chart:",
-           "Recover w = [2, 3.4], b = 4.2 from noisy data, from scratch and with nn.Linear."),
-    Lesson("softmax_regression", "sm", "Softmax regression", ":material/checkroom:",
-           "Classify FashionMNIST with softmax and cross-entropy; see why the two are fused."),
-    Lesson("mlp", "mlp", "MLP on FashionMNIST", ":material/hub:",
-           "A hidden layer, a choice of activation and optimizer, trained live on your device."),
+    Lesson("backprop_numpy", "bp", N_("Backprop by hand in NumPy"), ":material/calculate:",
+           N_("A two-layer ReLU network with hand-written forward and backward passes, checked live against "
+              "autograd.")),
+    Lesson("tensors_autograd", "ta", N_("Tensors and autograd"), ":material/account_tree:",
+           N_("The same network four ways: NumPy, torch tensors, autograd, and a custom autograd Function.")),
+    Lesson("torch_nn", "nn", N_("torch.nn"), ":material/layers:",
+           N_("nn.Sequential and nn.Module, MSELoss, and why initialisation decides whether lr = 1e-6 learns.")),
+    Lesson("torch_optim", "op", N_("torch.optim"), ":material/speed:",
+           N_("SGD, momentum, RMSprop, Adagrad and Adam raced on the same weights and on 2-D loss surfaces.")),
+    Lesson("linear_regression", "lr", N_("Linear regression"), ":material/show_chart:",
+           N_("Recover w = [2, 3.4], b = 4.2 from noisy data, from scratch and with nn.Linear.")),
+    Lesson("softmax_regression", "sm", N_("Softmax regression"), ":material/checkroom:",
+           N_("Classify FashionMNIST with softmax and cross-entropy; see why the two are fused.")),
+    Lesson("mlp", "mlp", N_("MLP on FashionMNIST"), ":material/hub:",
+           N_("A hidden layer, a choice of activation and optimizer, trained live on your device.")),
 ]

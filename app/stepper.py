@@ -41,5 +41,5 @@ def show(seed: int, text: str) -> None:
                    "that computed this step; the listing is that function's real source.")
         st.code(stepper.marked_source(step), language="python", wrap_lines=True)  # whole: the ▶ line stays in view
     with right:
-        st.plotly_chart(stepper.step_figure(step), key="bp_step_arrays")
+        ui.chart(stepper.step_figure(step), key="bp_step_arrays")
     ui.show_source(stepper.one_iteration, stepper.locals_on_return, height=300)

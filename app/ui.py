@@ -1,16 +1,19 @@
 """Small helpers shared by the pages: shared settings, lesson prose, and showing the code that ran."""
 
 import functools
+import html
 import inspect
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+import plotly.graph_objects as go
 import streamlit as st
 import torch
 
 import controls
+from core import figure_text, i18n
 from core.curves import Curves
 from core.device import DeviceUnavailableError, resolve_device
 from registry import LESSONS
@@ -41,7 +44,7 @@ def require_device() -> torch.device:
     return chosen
 
 
-def lesson_intro(slug: str) -> dict[str, str]:
+def lesson_intro(slug: str) -> "Sections":
     """Show the lesson's title (from the registry) and the prose before its first section; return all sections."""
     text = prose(slug)
     st.title(next(lesson.title for lesson in LESSONS if lesson.slug == slug))
@@ -49,11 +52,30 @@ def lesson_intro(slug: str) -> dict[str, str]:
     return text
 
 
-def prose(slug: str) -> dict[str, str]:
-    """Return the sections of lessons/<slug>.md keyed by their '## ' heading ('' for the text before the first)."""
-    parts = re.split(r"^## (.+)$", (LESSONS_DIR / f"{slug}.md").read_text(encoding="utf-8"), flags=re.M)
-    sections = {"": parts[0].strip()}
-    sections.update({title.strip(): body.strip() for title, body in zip(parts[1::2], parts[2::2])})
+class Sections(dict):
+    """A lesson's prose sections by English key, with each section's heading in its own language (`titles`)."""
+
+    titles: dict[str, str]
+
+    def title(self, key: str) -> str:
+        return self.titles.get(key, key)
+
+
+def prose(slug: str, language: str | None = None) -> Sections:
+    """Return the sections of the lesson's prose in the current language (lessons/<slug>.md, or
+    lessons/zh/<slug>.md), keyed by their English '## ' heading ('' for the text before the first).
+
+    A Chinese heading carries its English key: '## 激活函数 {#Activations}'."""
+    language = language or i18n.current()
+    path = LESSONS_DIR / f"{slug}.md" if language == "en" else LESSONS_DIR / language / f"{slug}.md"
+    parts = re.split(r"^## (.+)$", path.read_text(encoding="utf-8"), flags=re.M)
+    sections = Sections({"": parts[0].strip()})
+    sections.titles = {}
+    for title, body in zip(parts[1::2], parts[2::2]):
+        key = re.search(r"\s*\{#(.+)\}\s*$", title)
+        name = key.group(1) if key else title.strip()
+        sections[name] = body.strip()
+        sections.titles[name] = title[:key.start()].strip() if key else name
     return sections
 
 
@@ -78,6 +100,34 @@ def show_source(*functions: Callable, height: int = 480, calls: Sequence[str] = 
     st.caption("The code that ran, from " + ", ".join(f"`{m}`" for m in modules) + ":")
     for tab, f in zip(st.tabs([f"{f.__name__}()" for f in functions]), functions):
         tab.code(inspect.getsource(f), language="python", height=height, wrap_lines=True)
+
+
+CHART_CONFIG = {"displaylogo": False}  # its toolbar shows on hover only, out of the tab order (see STYLE below)
+
+
+def chart(figure: go.Figure, key: str | None = None, where: object = None, **options: object) -> None:
+    """Draw a plotly figure with its text alternative (a one-line summary of what it shows, for screen readers)."""
+    where = where or st
+    where.plotly_chart(figure, key=key, config=CHART_CONFIG, **options)
+    where.markdown(f'<div class="sr-only" role="note">{html.escape(figure_text.describe(figure))}</div>',
+                   unsafe_allow_html=True)
+
+
+# Page-wide style: a chart's toolbar exists only while the pointer is on the chart (hidden, it is out of the tab
+# order, so Tab reaches Train in a few presses); text for screen readers only; display maths that scrolls on its
+# own on a narrow screen instead of being cut off or pushing the page sideways.
+STYLE = """<style>
+.js-plotly-plot .modebar-container { display: none; }
+.js-plotly-plot:hover .modebar-container { display: block; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+           clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
+.katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2em 0; }
+</style>"""
+
+
+def style() -> None:
+    """Add the page-wide style (once per run, from the entry file)."""
+    st.html(STYLE)
 
 
 def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Training") -> dict[str, T]:

@@ -53,6 +53,7 @@ class Job:
     stop_asked: float | None = None  # when Stop reached it mid-run
     stop_heard: bool = False  # the worker has seen the Stop and is packing up what was learned
     raw_estimate: float = 0.0  # the estimate before the per-kind correction
+    language: str = "en"  # of the progress text the worker writes
 
     @property
     def active(self) -> bool:
@@ -98,12 +99,13 @@ class Pool:
         """Seconds a run of `work` takes on one worker of this server, corrected by the runs of its kind so far."""
         return self.speed.seconds(work) * self.factors.get(kind, 1.0)
 
-    def submit(self, owner: str, kind: str, fn: str, kwargs: dict[str, Any], work: Work, label: str = "") -> Job:
+    def submit(self, owner: str, kind: str, fn: str, kwargs: dict[str, Any], work: Work, label: str = "",
+               language: str = "en") -> Job:
         """Queue a run; raises TooCostly if its estimate exceeds the limit per run."""
         estimate = self.estimate(kind, work)
         if estimate > self.max_seconds:
             raise TooCostly(f"about {estimate:.0f} s, over this server's limit of {self.max_seconds:.0f} s per run")
-        job = Job(owner, kind, fn, kwargs, estimate, label, raw_estimate=self.speed.seconds(work))
+        job = Job(owner, kind, fn, kwargs, estimate, label, raw_estimate=self.speed.seconds(work), language=language)
         with self._lock:
             if self.broken:
                 self._end(job, "failed", self.broken)
@@ -303,7 +305,7 @@ class Pool:
                 if not self._waiting[owner]:
                     del self._waiting[owner]
                 job.state, job.started, worker.job = "running", time.monotonic(), job
-                self._send(worker, ("run", id(job), job.fn, job.kwargs))
+                self._send(worker, ("run", id(job), job.fn, job.kwargs, job.language))
 
     def _running(self, owner: str) -> bool:
         return any(w.job is not None and w.job.owner == owner for w in self._workers)

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import LANGUAGES, N_
+
 MAX_TEXT = 200  # longest value accepted from a link or a file, in characters
 LR_CHOICES = tuple(float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 3, 5))  # 1e-9 ... 5, exact literals
 KINDS = ("int", "float", "bool", "choice", "multi", "text")
@@ -228,6 +230,8 @@ class Table:
 # ---- the sidebar's settings, shared by every lesson --------------------------------------------------------
 
 SHARED = Table((
+    Setting("lang", N_("Language"), "en", "choice", options=tuple(LANGUAGES), labels=LANGUAGES.get, widget="radio",
+            in_run=False, help=N_("Kept in the link. Without one, your browser's preferred language decides.")),
     Setting("device", "Device", "auto", "text", help="Only devices that are really present are offered. "
             "NumPy lessons always run on the CPU."),
     Setting("seed", "Random seed", 0, min=0, max=2**31 - 1, help="Same seed, same data, same initial weights, "

@@ -100,7 +100,7 @@ def main(fd: int, threads: int, nice: int) -> None:
         os.nice(nice)  # below the web server's priority: pages stay quick while every slot trains
     import torch
 
-    from core import costs
+    from core import costs, i18n
     torch.set_num_threads(threads)
     conn.send(("ready", os.getpid(), costs.calibrate()))
     while True:
@@ -112,7 +112,8 @@ def main(fd: int, threads: int, nice: int) -> None:
             return
         if message[0] != "run":
             continue  # a cancel for a job that has already ended
-        _, job_id, fn, kwargs = message
+        _, job_id, fn, kwargs, language = message
+        i18n.use(language)
         progress = Progress(conn, job_id)
         try:
             result = resolve(fn)(progress, **kwargs)

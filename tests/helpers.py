@@ -9,10 +9,15 @@ from streamlit.testing.v1 import AppTest
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 
 
-def open_page(slug: str) -> AppTest:
-    """Run Home.py (so the sidebar settings exist), then switch to the lesson page, as a learner would."""
-    at = AppTest.from_file(HOME, default_timeout=120).run()
-    at.switch_page(f"lesson_pages/{slug}.py").run()
+def open_page(slug: str, query: dict[str, str] | None = None, lang: str | None = None) -> AppTest:
+    """Run Home.py (so the sidebar settings exist), then switch to the lesson page ('' stays Home), as a learner
+    would; `query` is the link's parameters, `lang` a shorthand for {"lang": lang}."""
+    at = AppTest.from_file(HOME, default_timeout=120)
+    for key, value in {**(query or {}), **({"lang": lang} if lang else {})}.items():
+        at.query_params[key] = value
+    at.run()
+    if slug:
+        at.switch_page(f"lesson_pages/{slug}.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -25,9 +30,9 @@ def chart_traces(at: AppTest, key: str) -> list[dict]:
     raise AssertionError(f"no chart with key {key}")
 
 
-def open_with_data(slug: str, data_dir: str) -> AppTest:
+def open_with_data(slug: str, data_dir: str, lang: str | None = None) -> AppTest:
     """Open a lesson page with the sidebar's FashionMNIST directory set to `data_dir`."""
-    at = open_page(slug)
+    at = open_page(slug, lang=lang)
     at.text_input(key="data_dir").set_value(data_dir).run()
     assert not at.exception, [e.message for e in at.exception]
     return at

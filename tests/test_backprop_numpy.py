@@ -300,7 +300,7 @@ def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_
     lesson.number_input(key="bp_num_iters").set_value(1000).run()
     assert not lesson.exception, [e.message for e in lesson.exception]
     job = lesson.session_state["tickets"]["bp_train"].job
-    assert job.active and job.kwargs["kwargs"]["num_iters"] == 1000
+    assert job.active and job.kwargs["kwargs"]["num_iters"] == 1000, (job.state, job.message)
     assert lesson.button(key="bp_train_stop") is not None
     assert lesson.get("progress")  # its place in line or its iterations, polled by a fragment
     assert lesson.header[-1].value  # the page below was drawn meanwhile: the derivation, the checks, exercises

@@ -75,7 +75,7 @@ with left:  # a large run trains in the server's pool: its progress shows here, 
     if result is not None:
         history.record("backprop_numpy", settings, {"training": result}, ran[1], "cpu")
         ui.report_divergence("Training", result)
-        st.plotly_chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
+        ui.chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
                                            diverged_at=result.diverged_at), key="bp_loss")
     if result is not None and result.losses:
         shown = [("first loss", f"{result.losses[0]:.3g}"), ("final loss", f"{result.losses[-1]:.3g}")]
@@ -145,11 +145,11 @@ if unmasked is not None:
     left, right = verdict.columns(2)
     with left:
         g = st.columns(2)
-        g[0].plotly_chart(charts.error_bars_figure(check.autograd_error, gradcheck.AUTOGRAD_TOL,
-                                                   f"vs autograd, float64 on {check.device}"), key="bp_autograd")
-        g[1].plotly_chart(charts.error_bars_figure(check.finite_diff_error, gradcheck.FINITE_DIFF_TOL,
+        ui.chart(charts.error_bars_figure(check.autograd_error, gradcheck.AUTOGRAD_TOL,
+                                          f"vs autograd, float64 on {check.device}"), key="bp_autograd", where=g[0])
+        ui.chart(charts.error_bars_figure(check.finite_diff_error, gradcheck.FINITE_DIFF_TOL,
                                                    f"vs finite differences, {check.num_samples} entries each"),
-                          key="bp_finite_diff")
+                          key="bp_finite_diff", where=g[1])
     with right:
         ui.show_source(gradcheck.check_gradients, gradcheck.check_problem, gradcheck.autograd_gradients,
                        gradcheck.finite_difference, gradcheck.relative_error, height=360)
@@ -171,9 +171,9 @@ else:
     learned = st.expander("What it learned, and the held-out curve", expanded=revealed)
     learned.markdown(fill(text["What this network really learned"], **shown))
     baseline = figures["baseline"]
-    learned.plotly_chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values[
+    ui.chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values[
         "held-out loss"]}, title="Training versus held-out loss", diverged_at=result.diverged_at,
-        reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout")
+        reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout", where=learned)
 
     st.header("When the learning rate is too large")
     st.markdown(fill(text["When the learning rate is too large"], **shown))

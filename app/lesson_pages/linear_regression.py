@@ -42,9 +42,9 @@ scratch = fits["from scratch"].losses
 revealed = checkpoints.ask("linear_regression", "final_mse", scratch[-1] if scratch else None, asked)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(lr_core.plane_figure(X, y, fits["concise"]), key="lr_plane")
+    ui.chart(lr_core.plane_figure(X, y, fits["concise"]), key="lr_plane")
 with right, st.expander("The loss curves", expanded=revealed):
-    st.plotly_chart(charts.loss_figure({k: f.losses for k, f in fits.items()}, title="Mean squared error, whole data",
+    ui.chart(charts.loss_figure({k: f.losses for k, f in fits.items()}, title="Mean squared error, whole data",
                                        x_title="epoch"), key="lr_loss")
 
 history.show("linear_regression", settings)

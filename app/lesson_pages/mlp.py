@@ -32,7 +32,7 @@ build = functools.partial(mlp.mlp, num_hiddens=num_hiddens, activation=activatio
 
 left, right = st.columns([2, 3])
 with left:
-    st.plotly_chart(mlp.activation_figure(activation), key="mlp_activation_chart")
+    ui.chart(mlp.activation_figure(activation), key="mlp_activation_chart")
     st.markdown(text["Activations"])
 with right:
     ui.show_source(mlp.MLPScratch, mlp.ACTIVATIONS[activation][0],
@@ -103,7 +103,7 @@ if measured is not None:
         st.info("Measured with " + ", ".join(f"{k} = {v}" for k, v in shown.items() if drift_settings[k] != v)
                 + "; the controls have changed since: press **Measure the drift** again.")
     left, right = st.columns([3, 2])
-    left.plotly_chart(mlp.drift_figure(drifts), key="mlp_drift_chart")
+    ui.chart(mlp.drift_figure(drifts), key="mlp_drift_chart", where=left)
     with right:
         last = {name: (curves.values["weight gap"][-1], curves.values["logit gap"][-1])
                 for name, curves in drifts.items()}

@@ -43,7 +43,7 @@ st.header("The data before the model")
 st.markdown(text["The data before the model"])
 dataset = live.data(device)
 user_dir = "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")  # the directory live.data read
-st.plotly_chart(data.examples_figure(dataset), key="sm_examples")
+ui.chart(data.examples_figure(dataset), key="sm_examples")
 ex = to_tensor_example(user_dir)
 (w, h), (row, column) = ex["PIL size"], ex["pixel at"]
 st.markdown(f"The first training image, labelled **{ex['label']}**: torchvision gives a PIL image of {w} × {h} "

@@ -42,7 +42,7 @@ for name, run in runs.items():
 # ---- the four curves and how far apart they are ------------------------------------------------------------
 left, right = st.columns([5, 6])
 with left:
-    st.plotly_chart(charts.loss_figure({name: run.losses for name, run in runs.items()},
+    ui.chart(charts.loss_figure({name: run.losses for name, run in runs.items()},
                                        title="Four implementations, one curve?"), key="ta_loss")
     gaps = ladder.largest_differences(runs)
     if len(runs) > 1 and gaps:
@@ -122,10 +122,10 @@ with tabs[1]:
     for name, run in shown_runs.items():
         ui.report_divergence(f"The run {name}", run)
     c = st.columns(2)
-    c[0].plotly_chart(charts.loss_figure({k: r.losses for k, r in shown_runs.items()}, title="Loss"),
-                      key="ta_accum_loss")
-    c[1].plotly_chart(charts.loss_figure({k: r.values["W1.grad norm"] for k, r in shown_runs.items()},
-                                         title="Size of W1.grad used at each step"), key="ta_accum_grad")
+    ui.chart(charts.loss_figure({k: r.losses for k, r in shown_runs.items()}, title="Loss"),
+                      key="ta_accum_loss", where=c[0])
+    ui.chart(charts.loss_figure({k: r.values["W1.grad norm"] for k, r in shown_runs.items()},
+                                         title="Size of W1.grad used at each step"), key="ta_accum_grad", where=c[1])
     piled = demos.repeated_backward(zero_grad=False)
     with st.expander("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one",
                      expanded=checkpoints.ask("tensors_autograd", "accumulate", piled[-1])):
@@ -156,7 +156,7 @@ dynamic = st.cache_data(max_entries=16, show_spinner="Training the dynamic netwo
 dyn = dynamic(dyn_lr, momentum, dyn_iters, seed, str(device))
 ui.report_divergence("The dynamic network", dyn)
 left, right = st.columns([5, 6])
-left.plotly_chart(demos.dynamic_figure(dyn), key="ta_dynamic")
+ui.chart(demos.dynamic_figure(dyn), key="ta_dynamic", where=left)
 with right:
     ui.show_source(demos.DynamicNet, demos.train_dynamic)
 

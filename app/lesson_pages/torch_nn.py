@@ -43,7 +43,7 @@ for name, result in runs.items():
 st.header("nn.Sequential and nn.Module")
 left, right = st.columns([5, 6])
 with left:
-    st.plotly_chart(charts.loss_figure({k: r.losses for k, r in runs.items()}, title="Same weights, same losses?"),
+    ui.chart(charts.loss_figure({k: r.losses for k, r in runs.items()}, title="Same weights, same losses?"),
                     key="nn_loss")
     seq, mod = runs["Sequential"].losses, runs["TwoLayerNet"].losses
     gap = max((abs(a - b) for a, b in zip(seq, mod)), default=0.0)
@@ -62,13 +62,13 @@ both = {"nn.Linear default init": run("Sequential", False), "nn.init.normal_": r
 revealed = checkpoints.ask("torch_nn", "init_winner", lowest_final(both), dict(lr=lr, num_iters=num_iters))
 left, right = st.columns([5, 6])
 with left, st.expander("Both initialisations at this learning rate", expanded=revealed):
-    st.plotly_chart(charts.loss_figure({k: r.losses for k, r in both.items()},
+    ui.chart(charts.loss_figure({k: r.losses for k, r in both.items()},
                                        title=f"Same learning rate ({lr:.0e}), two initialisations"), key="nn_init")
     st.caption("With these settings: " + "; ".join(
         f"{name}, {r.losses[0]:.3g} → {r.losses[-1]:.3g} in {len(r.losses)} steps" if r.losses else f"{name}, —"
         for name, r in both.items()) + ".")
 with right:
-    st.plotly_chart(nl.weights_histogram_figure(runs["Sequential"]), key="nn_hist")
+    ui.chart(nl.weights_histogram_figure(runs["Sequential"]), key="nn_hist")
     st.caption("The first layer of the run above, with the initialisation chosen by the toggle. With a small "
                "learning rate the 'after' histogram hides the 'before' one: training moved the weights very little.")
 
@@ -99,7 +99,7 @@ init_name = "nn.init.normal_" if normal_init else "nn.Linear's default init"
 with st.expander("The same network at lr = 1e-3", expanded=checkpoints.ask(
         "torch_nn", "lr_1e3", trend(fast), dict(init=init_name, H=H, num_iters=num_iters))):
     ui.report_divergence("At lr = 1e-3 the loss", fast)
-    st.plotly_chart(charts.loss_figure({"lr = 1e-3": fast.losses}, title=f"lr = 1e-3, {init_name}",
+    ui.chart(charts.loss_figure({"lr = 1e-3": fast.losses}, title=f"lr = 1e-3, {init_name}",
                                        diverged_at=fast.diverged_at), key="nn_lr_1e3")
 
 # ---- inside the model ------------------------------------------------------------------------------------------

@@ -60,9 +60,9 @@ else:
                                dict(names=", ".join(chosen), num_iters=num_iters))
     left, right = st.columns([5, 6])
     with left:
-        st.plotly_chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
+        ui.chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
                         key="op_race")
-        st.plotly_chart(charts.loss_figure({n: r.values["mean |step|"] for n, r in runs.items()},
+        ui.chart(charts.loss_figure({n: r.values["mean |step|"] for n, r in runs.items()},
                                            title="Size of each step", y_title="mean |Δw| per weight"),
                         key="op_race_steps")
     with right:
@@ -109,9 +109,9 @@ for name, path in paths.items():
         st.warning(f"{name} {path.divergence()}: its path leaves the plot.")
 left, right = st.columns([6, 5])
 with left:
-    st.plotly_chart(surfaces.paths_figure(surface, paths), key="op_paths")
+    ui.chart(surfaces.paths_figure(surface, paths), key="op_paths")
 with right:
-    st.plotly_chart(charts.loss_figure({n: p.losses for n, p in paths.items()}, title="f along each path",
+    ui.chart(charts.loss_figure({n: p.losses for n, p in paths.items()}, title="f along each path",
                                        x_title="step"), key="op_path_values")
     ui.show_source(surfaces.optimizer_path, height=300)
 
@@ -139,14 +139,14 @@ with six:
                ("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}"))
 left, right = six.columns(2)
 with left:
-    st.plotly_chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
+    ui.chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
                                        x_title="epoch", log_y=False), key="op_six_loss")
-    st.plotly_chart(charts.loss_figure({"by hand": manual.values["accuracy"], "optim.SGD": auto.values["accuracy"]},
+    ui.chart(charts.loss_figure({"by hand": manual.values["accuracy"], "optim.SGD": auto.values["accuracy"]},
                                        title="Training accuracy", x_title="epoch", y_title="accuracy",
                                        log_y=False),
                     key="op_six_acc")
 with right:
-    st.plotly_chart(sp.decision_figure(auto.outputs, "Decision regions after training (optim.SGD)"),
+    ui.chart(sp.decision_figure(auto.outputs, "Decision regions after training (optim.SGD)"),
                     key="op_six_regions")
     st.caption("Three of the six points sit at (0, 0), all of class 0: the larger marker labelled ×3.")
     ui.show_source(sp.train_manual, sp.train_optim, sp.loss_equivalence, height=360)
