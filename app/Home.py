@@ -65,6 +65,7 @@ with st.sidebar:
 
 pages = [st.Page(home, title=_("Home"), icon=":material/home:", default=True)]
 pages += [st.Page(lesson.page, title=_(lesson.title), icon=lesson.icon, url_path=lesson.slug) for lesson in LESSONS]
+pages.append(st.Page("glossary.py", title=_("Glossary"), icon=":material/translate:", url_path="glossary"))
 current = st.navigation(pages)
 
 with st.sidebar:

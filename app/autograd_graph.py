@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 from core.backprop_numpy import stepper
 from core.backprop_numpy.gradcheck import relative_error
+from core.i18n import _
 from core.tensors_autograd import graph
 
 
@@ -17,11 +18,11 @@ def show(seed: int, text: str) -> None:
     left, right = st.columns([2, 3])
     with left:
         st.graphviz_chart(graph.dot(recorded))
-        st.caption(f"Seed {seed}; N, D_in, H, D_out = {', '.join(map(str, stepper.TINY.values()))}, float64 on "
-                   "the CPU. Each node is numbered by when backward() ran it; an edge's label is the shape of the "
-                   "gradient it carries.")
-        ui.metrics(*((f"{name}.grad vs lesson 1's grad_{name}", f"{gap:.1e}",
-                      "largest difference over the largest entry") for name, gap in gaps.items()))
+        st.caption(_("Seed {seed}; N, D_in, H, D_out = {sizes}, float64 on the CPU. Each node is numbered by when "
+                     "backward() ran it; an edge's label is the shape of the gradient it carries.").format(
+            seed=seed, sizes=", ".join(map(str, stepper.TINY.values()))))
+        ui.metrics(*((_("{name}.grad vs lesson 1's grad_{name}").format(name=name), f"{gap:.1e}",
+                      _("largest difference over the largest entry")) for name, gap in gaps.items()))
     with right:
-        st.table(graph.visit_table(recorded), hide_index=True)
+        st.table([{_(k): v for k, v in row.items()} for row in graph.visit_table(recorded)], hide_index=True)
     ui.show_source(graph.forward, graph.record, height=360, calls=[ui.call_text(graph.record, seed)])

@@ -20,11 +20,17 @@ import ui
 from core import charts, i18n
 from core.costs import Work
 from core.curves import Curves
+from core.i18n import N_, _
 from core.pool import Job, Pool, TooCostly
 
 POLL_SECONDS = 2.0  # a class polls once per learner and interval: keep the server's one Python thread for pages
 CHART_SECONDS = 5.0
 INLINE_SECONDS = 2.0  # a run estimated to take longer goes to the pool; a shorter one runs in the page
+ENDED = {  # what the sidebar says of a run that ended while its learner was on another page
+    "finished": N_("**{title}**: finished. Its lesson shows the result."),
+    "stopped": N_("**{title}**: stopped ({message}). Its lesson shows the result."),  # the pool always says why
+    "failed": N_("**{title}**: failed ({message}). Its lesson shows the result."),
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,16 +75,6 @@ def ticket(key: str) -> Ticket | None:
     return found
 
 
-def duration(seconds: float) -> str:
-    """'40 s', '3 min 20 s', '1 h 5 min'."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{max(seconds, 1)} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min" + (f" {seconds % 60} s" if seconds < 600 and seconds % 60 else "")
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-
-
 def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
     """Show what a run would cost on this server; if it is over the limit per run, say what to lower (`lower`
     gets the fraction of the run that fits) and return False."""
@@ -86,13 +82,19 @@ def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
     seconds = p.estimate(kind, work)
     training, waiting = p.busy()
     if seconds > p.max_seconds:
-        st.error(f"This run would take about {duration(seconds)} on this server, over its limit of "
-                 f"{duration(p.max_seconds)} per run. {lower(p.max_seconds / seconds)}",
+        st.error(_("This run would take about {duration} on this server, over its limit of {limit} per run. "
+                   "{advice}").format(duration=i18n.duration(seconds), limit=i18n.duration(p.max_seconds),
+                                      advice=lower(p.max_seconds / seconds)),
                  icon=":material/hourglass_disabled:")
         return False
-    busy = (f"; {training} of {p.slots} training slots busy" + (f", {waiting} waiting" if waiting else "")
-            if training else "")
-    st.caption(f"About {duration(seconds)} of training on this server{busy}.")
+    if not training:
+        caption = _("About {duration} of training on this server.")
+    elif not waiting:
+        caption = _("About {duration} of training on this server; {training} of {slots} training slots busy.")
+    else:
+        caption = _("About {duration} of training on this server; {training} of {slots} training slots busy, "
+                    "{waiting} waiting.")
+    st.caption(caption.format(duration=i18n.duration(seconds), training=training, slots=p.slots, waiting=waiting))
     return True
 
 
@@ -106,7 +108,7 @@ def submit(key: str, slug: str, title: str, on_end: str, kind: str, fn: str, kwa
     try:
         job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current())
     except TooCostly as err:
-        st.error(f"This run was refused: {err}.")
+        st.error(_("This run was refused: {reason}.").format(reason=err))
         return None
     tickets()[key] = Ticket(key, job, slug, title, on_end, context or {})
     return tickets()[key]
@@ -124,13 +126,16 @@ def status_line(job: Job) -> str:
     if job.state == "queued":
         place = pool().place(job)
         if place is None:
-            return "Waiting for a training slot…"
+            return _("Waiting for a training slot…")
         number, wait = place
-        nth = {1: "next", 2: "2nd in line", 3: "3rd in line"}.get(number, f"{number}th in line")
-        return f"Waiting: {nth}, starts in about {duration(wait)}."
+        nth = {1: _("next"), 2: _("2nd in line"), 3: _("3rd in line")}.get(
+            number, _("{number}th in line").format(number=number))
+        return _("Waiting: {place}, starts in about {wait}.").format(place=nth, wait=i18n.duration(wait))
     if job.stop_asked is not None:
-        return "Stopping after the current step…"
-    return f"{job.text or 'Starting…'} · {duration(job.seconds())} of about {duration(job.estimate)}"
+        return _("Stopping after the current step…")
+    return _("{text} · {elapsed} of about {estimate}").format(text=job.text or _("Starting…"),
+                                                              elapsed=i18n.duration(job.seconds()),
+                                                              estimate=i18n.duration(job.estimate))
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -172,11 +177,10 @@ def _sidebar(here: str) -> None:
         if t.slug == here:
             continue
         if t.job.active:
-            st.caption(f"**{t.title}**: {status_line(t.job)}")
+            st.caption(_("**{title}**: {status}").format(title=t.title, status=status_line(t.job)))
         else:  # kept in its lesson's runs without redrawing this page: the learner is reading something else
             ticket(key)
-            st.caption(f"**{t.title}**: {t.job.state}" + (f" ({t.job.message})" if t.job.message else "")
-                       + ". Its lesson shows the result.")
+            st.caption(_(ENDED[t.job.state]).format(title=t.title, message=t.job.message))
 
 
 def sidebar(here: str) -> None:
@@ -186,7 +190,7 @@ def sidebar(here: str) -> None:
         if ticket(key).kept and "~" in key:
             del tickets()[key]  # a replaced run, now in its lesson's history
     if any(t.job.active and t.slug != here for t in tickets().values()):
-        st.subheader("Your runs in progress")
+        st.subheader(_("Your runs in progress"))
         _sidebar(here)
 
 
@@ -201,7 +205,7 @@ def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, step
     kept = st.session_state.setdefault("pool_results", {}).get(key)
     if kept is not None and kept[0] == kwargs:
         if kept[1] is None:
-            st.error(f"The run failed: {kept[3]}. Change a setting to try again.")
+            st.error(_("The run failed: {reason}. Change a setting to try again.").format(reason=kept[3]))
             return None
         return kept[1], kept[2]
     found = ticket(key)
@@ -211,8 +215,8 @@ def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, step
         submit(key, slug, title, "result", slug, "core.jobs:train_steps", dict(train=train, kwargs=kwargs,
                                                                                steps=steps), work)
     follow(key)
-    st.button("Stop", key=f"{key}_stop", icon=":material/stop:", on_click=stop, args=(key,),
-              help="Stops after the current iteration and keeps the curve so far.")
+    st.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=stop, args=(key,),
+              help=_("Stops after the current iteration and keeps the curve so far."))
     return None
 
 

@@ -9,9 +9,10 @@ from core import charts, costs
 from core.backprop_numpy import broken
 from core.backprop_numpy import network as bp
 from core.curves import Curves
+from core.i18n import _
 
 
-@st.cache_data(max_entries=16, show_spinner="Training with the broken gradient…")
+@st.cache_data(max_entries=16, show_spinner=False)  # the spinner is drawn in show(), in the page's language
 def train_broken(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int) -> Curves:
     return bp.train(N, D_in, H, D_out, lr, num_iters, seed, mask_relu=False)
 
@@ -20,41 +21,49 @@ def outcome(correct: Curves, wrong: Curves) -> str:
     """Return the sentence comparing the two runs, with their figures."""
     def end(run: Curves) -> str:
         if run.diverged_at is not None:
-            return f"overflows at iteration {run.diverged_at}"
-        return f"ends at {run.losses[-1]:.3g} after {len(run.losses)} iterations"
-    text = f"With the settings on screen the correct backward pass {end(correct)}; the broken one {end(wrong)}"
-    if correct.diverged_at is None and wrong.diverged_at is None and correct.losses[-1] > 0:
-        ratio = wrong.losses[-1] / correct.losses[-1]
-        text += (f": the broken run's final loss is {ratio:.3g} times the correct one's" if ratio >= 1 else
-                 f": the correct run's final loss is {1 / ratio:.3g} times the broken one's")
-    return text + "."
+            return _("overflows at iteration {iteration}").format(iteration=run.diverged_at)
+        return _("ends at {loss:.3g} after {count} iterations").format(loss=run.losses[-1], count=len(run.losses))
+    ends = dict(correct=end(correct), broken=end(wrong))
+    if correct.diverged_at is not None or wrong.diverged_at is not None or correct.losses[-1] <= 0:
+        return _("With the settings on screen the correct backward pass {correct}; the broken one {broken}.").format(
+            **ends)
+    ratio = wrong.losses[-1] / correct.losses[-1]
+    if ratio >= 1:
+        return _("With the settings on screen the correct backward pass {correct}; the broken one {broken}: the "
+                 "broken run's final loss is {ratio:.3g} times the correct one's.").format(ratio=ratio, **ends)
+    return _("With the settings on screen the correct backward pass {correct}; the broken one {broken}: the correct "
+             "run's final loss is {ratio:.3g} times the broken one's.").format(ratio=1 / ratio, **ends)
 
 
 def show(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int, correct: Curves,
-         text: dict[str, str], device: torch.device) -> None:
+         text: ui.Sections, device: torch.device) -> None:
     """Draw the broken run beside `correct` (the page's run at the same settings) and the all-active check."""
-    st.subheader("Training with the broken gradient")
+    def here() -> Curves:
+        with st.spinner(_("Training with the broken gradient…")):
+            return train_broken(N, D_in, H, D_out, lr, num_iters, seed)
+
+    st.subheader(text.title("Training with the broken gradient"))
     ran = background.compute(
-        "bp_broken", "backprop_numpy", "Lesson 1, broken gradient", bp.train,
+        "bp_broken", "backprop_numpy", _("Lesson 1, broken gradient"), bp.train,
         dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed, mask_relu=False), num_iters,
-        costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: "Lower the iterations, N, D_in or H.",
-        lambda: train_broken(N, D_in, H, D_out, lr, num_iters, seed))
+        costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: _("Lower the iterations, N, D_in or H."),
+        here)
     if ran is not None:
         training(N, D_in, H, D_out, lr, num_iters, seed, correct, ran[0], text)
     why(seed, text, device)
 
 
 def training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int, correct: Curves,
-             wrong: Curves, text: dict[str, str]) -> None:
-    ui.report_divergence("Training with the broken gradient", wrong)
+             wrong: Curves, text: ui.Sections) -> None:
+    ui.report_divergence(text.title("Training with the broken gradient"), wrong)
     cosine = broken.first_step_cosine(N, D_in, H, D_out, seed)
     left, right = st.columns([5, 6])
     with left:
-        ui.chart(charts.loss_figure({"correct backward": correct.losses, "ReLU mask forgotten": wrong.losses},
-                                           title="The same run with the correct and the broken gradient"),
-                        key="bp_broken_loss")
-        ui.metrics(("cosine, broken vs true dL/dW1 at the start", f"{cosine:.2f}",
-                    "1 means the same direction, 0 a right angle, a negative value uphill"))
+        ui.chart(charts.loss_figure({_("correct backward"): correct.losses, _("ReLU mask forgotten"): wrong.losses},
+                                    title=_("The same run with the correct and the broken gradient")),
+                 key="bp_broken_loss")
+        ui.metrics((_("cosine, broken vs true dL/dW1 at the start"), f"{cosine:.2f}",
+                    _("1 means the same direction, 0 a right angle, a negative value uphill")))
     with right:
         st.markdown(outcome(correct, wrong))
         st.markdown(text["Training with the broken gradient"])
@@ -63,14 +72,15 @@ def training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, s
                          mask_relu=False)])
 
 
-def why(seed: int, text: dict[str, str], device: torch.device) -> None:
-    st.subheader("Why the bug can pass the check")
+def why(seed: int, text: ui.Sections, device: torch.device) -> None:
+    st.subheader(text.title("Why the bug can pass the check"))
     st.markdown(text["Why the bug can pass the check"])
     checks = broken.tiny_checks(seed, device)
-    st.table([{"tiny network": name, "active hidden units": f"{c.active} of {c.units}",
-               "check of the broken backward": "passed" if c.check.passed else "failed",
-               "W1 error vs autograd": f"{c.check.autograd_error['W1']:.1e}",
-               "W1 error vs finite differences": f"{c.check.finite_diff_error['W1']:.1e}"}
+    st.table([{_("tiny network"): _(name),
+               _("active hidden units"): _("{active} of {units}").format(active=c.active, units=c.units),
+               _("check of the broken backward"): _("passed") if c.check.passed else _("failed"),
+               _("W1 error vs autograd"): f"{c.check.autograd_error['W1']:.1e}",
+               _("W1 error vs finite differences"): f"{c.check.finite_diff_error['W1']:.1e}"}
               for name, c in checks.items()], hide_index=True)
     ui.show_source(broken.tiny_checks, broken.all_active, broken.active_fraction, height=300,
                    calls=[ui.call_text(broken.tiny_checks, seed, str(device))])

@@ -11,6 +11,7 @@ import streamlit as st
 
 import progress
 from core.checkpoints import check, explain, find
+from core.i18n import _
 from registry import LESSONS
 
 
@@ -27,10 +28,10 @@ def ask(slug: str, checkpoint_id: str, truth: object, values: dict | None = None
     """
     checkpoint, values = find(slug, checkpoint_id), values or {}
     if isinstance(truth, float) and not math.isfinite(truth):
-        truth, pending = None, "The run diverged, so there is no number to judge the prediction against."
+        truth, pending = None, _("The run diverged, so there is no number to judge the prediction against.")
     prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
     key, question = f"{prefix}_cp_{checkpoint_id}", checkpoint.text(values)
-    asked = f"{question} {context!r}"  # what a kept prediction answered
+    asked = f"{checkpoint.question.format(**values)} {context!r}"  # what a kept prediction answered, in any language
     state = _state(slug)
     kept = state.get(checkpoint_id)
     changed = truth is not None and kept is not None and kept.get("truth") not in (None, repr(truth))
@@ -38,27 +39,28 @@ def ask(slug: str, checkpoint_id: str, truth: object, values: dict | None = None
         state[checkpoint_id] = kept = {"stale": True}
 
     with st.container(border=True):
-        st.markdown(f":material/psychology_alt: **Predict, then run.** {question}")
+        st.markdown(":material/psychology_alt: " + _("**Predict, then run.** {question}").format(question=question))
         if kept and "answer" in kept:
             return _verdict(slug, checkpoint_id, kept, truth, values, pending)
         if kept and kept.get("stale"):
-            st.info("The settings changed since your last prediction: predict again.", icon=":material/sync:")
+            st.info(_("The settings changed since your last prediction: predict again."), icon=":material/sync:")
         with st.form(f"{key}_form", border=False):
             if checkpoint.kind == "choice":
-                answer = st.radio("Your prediction", checkpoint.options, index=None, key=key)
+                answer = st.radio(_("Your prediction"), checkpoint.options, index=None, key=key,
+                                  format_func=checkpoint.show)  # the option stays English: it is compared in code
             else:
-                answer = st.number_input("Your prediction", value=None, key=key,
+                answer = st.number_input(_("Your prediction"), value=None, key=key,
                                          step=1 if checkpoint.integer else None,
                                          format="%d" if checkpoint.integer else "%g")
-            left, right, _ = st.columns([1, 1, 2])
-            commit = left.form_submit_button("Commit my prediction", type="primary", key=f"{key}_commit")
-            skip = right.form_submit_button("Skip: just show me", key=f"{key}_skip")
+            left, right = st.columns([1, 1, 2])[:2]
+            commit = left.form_submit_button(_("Commit my prediction"), type="primary", key=f"{key}_commit")
+            skip = right.form_submit_button(_("Skip: just show me"), key=f"{key}_skip")
         if skip:
             state[checkpoint_id] = kept = {"answer": None, "asked": asked, "truth": None}
             return _verdict(slug, checkpoint_id, kept, truth, values, pending)
         if commit:
             if answer is None:
-                st.warning("Choose or enter a prediction first, then commit it.")
+                st.warning(_("Choose or enter a prediction first, then commit it."))
                 return False
             state[checkpoint_id] = kept = {"answer": answer, "asked": asked, "truth": None}
             return _verdict(slug, checkpoint_id, kept, truth, values, pending)
@@ -70,25 +72,27 @@ def _verdict(slug: str, checkpoint_id: str, kept: dict, truth: object, values: d
     checkpoint = find(slug, checkpoint_id)
     answer = kept["answer"]
     if answer is not None:
-        st.caption(f"Your prediction: **{checkpoint.show(answer)}**")
+        st.caption(_("Your prediction: **{answer}**").format(answer=checkpoint.show(answer)))
     if truth is None:
-        st.info(pending or "The verdict comes once the result is computed.", icon=":material/hourglass_top:")
+        st.info(pending or _("The verdict comes once the result is computed."), icon=":material/hourglass_top:")
         return True
     kept["truth"] = repr(truth)
     if answer is None:
-        st.info(f"Skipped. {explain(checkpoint, truth, values)}", icon=":material/visibility:")
+        st.info(_("Skipped. {explanation}").format(explanation=explain(checkpoint, truth, values)),
+                icon=":material/visibility:")
         return True
     try:
         verdict = check(checkpoint, answer, truth, values)
     except ValueError as err:
-        st.warning(f"This prediction cannot be judged: {err}.")
+        st.warning(_("This prediction cannot be judged: {error}.").format(error=err))
         return True
     if not kept.get("recorded"):  # one verdict, one record
         progress.record(slug, f"checkpoint:{checkpoint_id}", verdict.correct)
         kept["recorded"] = True
     if verdict.correct:
-        st.success(f"**Right.** {verdict.explanation}", icon=":material/check_circle:")
+        st.success(_("**Right.** {explanation}").format(explanation=verdict.explanation),
+                   icon=":material/check_circle:")
     else:
-        st.error(f"**Not quite**: the answer is **{verdict.truth}**. {verdict.explanation}",
-                 icon=":material/cancel:")
+        st.error(_("**Not quite**: the answer is **{truth}**. {explanation}").format(
+            truth=verdict.truth, explanation=verdict.explanation), icon=":material/cancel:")
     return True

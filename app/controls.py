@@ -34,7 +34,8 @@ class Controls:
             if ignore is None:  # the sidebar reads only its own parameters
                 params = {k: v for k, v in params.items() if k in SHARED.names}
             store()[scope], notices = table.from_params(params, ignore=ignore or ())
-            st.session_state[f"notices:{scope}"] = notices
+            if notices:  # kept as the link had them: notices() words them in the language on screen then
+                st.session_state[f"notices:{scope}"] = (params, ignore or ())
             for unknown in set(params) - set(table.names) - set(ignore or ()):
                 del st.query_params[unknown]  # said in a notice; a copied link should not carry it on
         self.values: dict[str, Any] = store()[scope]
@@ -44,9 +45,10 @@ class Controls:
 
     def notices(self) -> None:
         """Say which values from the link were changed or ignored (until the learner changes a control)."""
-        notices = st.session_state.get(f"notices:{self.scope}", [])
-        if notices:
-            st.warning("Some values in this link could not be used as they were:\n\n"
+        link = st.session_state.get(f"notices:{self.scope}")
+        if link is not None:
+            notices = self.table.from_params(*link)[1]
+            st.warning(_("Some values in this link could not be used as they were:") + "\n\n"
                        + "\n".join(f"- {n}" for n in notices), icon=":material/link_off:")
 
     def widget(self, name: str, container: Any = st, choices: list | None = None, **options) -> Any:
@@ -120,7 +122,7 @@ def share_link() -> None:
     page = st.session_state.get("page_slug", "")
     query = urlencode({k: st.query_params[k] for k in st.query_params})
     link = urlunsplit((base.scheme, base.netloc, f"/{page}", query, ""))
-    st.caption("Link to these settings (copy it with the button at its right):")
+    st.caption(_("Link to these settings (copy it with the button at its right):"))
     st.code(link, language=None, wrap_lines=True)
 
 

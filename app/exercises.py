@@ -11,6 +11,7 @@ from core.charts import overlay_figure
 from core.exercises import EXERCISES
 from core.exercises.check import Exercise, Outcome, check, exercise, train_both
 from core.fashion_mnist import FashionMNIST
+from core.i18n import _
 from core.sandbox import MAX_CODE_CHARS
 from registry import LESSONS
 
@@ -25,9 +26,9 @@ def show_outcome(outcome: Outcome) -> None:
     """Draw the verdict, one row per tensor, and anything the code printed."""
     (st.success if outcome.passed else st.error)(outcome.message)
     if outcome.checks:
-        st.dataframe(pd.DataFrame([{"tensor": c.name, "verdict": "pass" if c.passed else "fail",
-                                    "largest relative error": "—" if c.error is None else f"{c.error:.1e}",
-                                    "diagnosis": c.diagnosis} for c in outcome.checks]), hide_index=True)
+        st.dataframe(pd.DataFrame([{_("tensor"): c.name, _("verdict"): _("pass") if c.passed else _("fail"),
+                                    _("largest relative error"): "—" if c.error is None else f"{c.error:.1e}",
+                                    _("diagnosis"): c.diagnosis} for c in outcome.checks]), hide_index=True)
     if outcome.printed:
         st.code(outcome.printed, language=None)
 
@@ -39,13 +40,14 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
     prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
     ex = exercise(slug)
     key = f"{prefix}_ex_{ex.id}"
-    st.header("Write it yourself")
-    st.subheader(ex.title)
-    st.markdown(ex.task + " Your code runs in a separate, limited process and is checked against autograd.")
-    code = st.text_area("Your code", value=ex.starter, key=f"{key}_code", height=240, max_chars=MAX_CODE_CHARS)
+    st.header(_("Write it yourself"))
+    st.subheader(_(ex.title))
+    st.markdown(_("{task} Your code runs in a separate, limited process and is checked against autograd.").format(
+        task=_(ex.task)))
+    code = st.text_area(_("Your code"), value=ex.starter, key=f"{key}_code", height=240, max_chars=MAX_CODE_CHARS)
     chosen = options(ex, prefix)
-    if st.button("Run and check", key=f"{key}_run", type="primary"):
-        with st.spinner("Running your code in the sandbox..."):
+    if st.button(_("Run and check"), key=f"{key}_run", type="primary"):
+        with st.spinner(_("Running your code in the sandbox...")):
             outcome = check(ex, code, **chosen)
             trained = train_both(ex, code, data=data, **chosen) if outcome.passed and ex.train else None
         st.session_state[f"{key}_result"] = (outcome, trained)
@@ -57,14 +59,14 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
             st.warning(trained)
         elif trained is not None:
             mine, reference = trained
-            ui.chart(overlay_figure({"your code": mine, "reference": reference},
-                                           title="Training with your code and with the reference"),
-                            key=f"{key}_curve")
+            ui.chart(overlay_figure({_("your code"): mine, _("reference"): reference},
+                                    title=_("Training with your code and with the reference")), key=f"{key}_curve")
     shown = st.session_state.setdefault(f"{key}_hints", 0)
     for i, hint in enumerate(ex.hints[:shown], start=1):
-        st.info(f"Hint {i}: {hint}")
-    if shown < len(ex.hints) and st.button(f"Show hint {shown + 1} of {len(ex.hints)}", key=f"{key}_hint"):
+        st.info(_("Hint {i}: {hint}").format(i=i, hint=_(hint)))
+    if shown < len(ex.hints) and st.button(_("Show hint {n} of {total}").format(n=shown + 1, total=len(ex.hints)),
+                                           key=f"{key}_hint"):
         st.session_state[f"{key}_hints"] = shown + 1
         st.rerun()
-    if st.toggle("Show the reference solution", key=f"{key}_solution"):
+    if st.toggle(_("Show the reference solution"), key=f"{key}_solution"):
         st.code(ex.reference_source(), language="python")

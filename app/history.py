@@ -8,6 +8,7 @@ import ui
 from controls import Controls, shared
 from core import charts, runs
 from core.curves import Curves
+from core.i18n import _
 from core.settings import SHARED, Table
 
 MAX_SHOWN = 6
@@ -21,7 +22,7 @@ def of(slug: str) -> runs.RunHistory:
 def run_settings(controls: Controls) -> dict:
     """What a run records: the lesson's run settings, the seed and the device chosen in the sidebar."""
     chosen = shared().values
-    return controls.run_settings() | {name: chosen[name] for name in SHARED.names}
+    return controls.run_settings() | {name: chosen[name] for name in SHARED.run_names()}
 
 
 def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: float, device: str,
@@ -44,7 +45,7 @@ def keep(slug: str, table: Table, curves: dict[str, Curves], seconds: float, dev
          **status) -> runs.Run:
     """Keep a run started with Train, from any page (a run that ends while its learner is elsewhere)."""
     history = of(slug)
-    settings = {k: settings[k] for k in [*table.run_names(), *SHARED.names] if k in settings}
+    settings = {k: settings[k] for k in [*table.run_names(), *SHARED.run_names()] if k in settings}
     run = history.add(settings, curves, seconds=seconds, device=device, **status)
     if run in history.runs:  # a new run joins the chart
         shown = _shown(slug)
@@ -67,29 +68,29 @@ def label(run: runs.Run, differing: list[str], controls: Controls) -> str:
     table = controls.table
     own = [n for n in differing if n in table.names]
     parts = [table.describe(run.settings, own)] + [f"{n} = {run.settings.get(n)}" for n in differing
-                                                    if n in SHARED.names]
-    return f"run {run.number}" + "".join(f" · {p}" for p in parts if p)
+                                                    if n in SHARED.run_names()]
+    return _("run {number}").format(number=run.number) + "".join(f" · {p}" for p in parts if p)
 
 
 def show(slug: str, controls: Controls) -> None:
     """The 'Your runs' section."""
     history, key = of(slug), f"{controls.prefix}_runs"
-    st.subheader("Your runs")
+    st.subheader(_("Your runs"))
     if not history.runs:
-        st.caption("Runs appear here as you train; import a file of runs below.")
+        st.caption(_("Runs appear here as you train; import a file of runs below."))
         _import(slug, controls, key)
         return
     differing = controls.table.differing([r.settings for r in history.runs] + [controls.values])
-    differing += [n for n in SHARED.names if len({repr(r.settings.get(n)) for r in history.runs}) > 1]
+    differing += [n for n in SHARED.run_names() if len({repr(r.settings.get(n)) for r in history.runs}) > 1]
     names = {r.number: label(r, differing, controls) for r in history.runs}
-    st.caption(f"{len(history.runs)} kept this session. Settings that differ between runs are highlighted; "
-               "pick up to six to compare on one chart.")
+    st.caption(_("{count} kept this session. Settings that differ between runs are highlighted; pick up to six to "
+                 "compare on one chart.").format(count=len(history.runs)))
     _table(history, differing, controls, key)  # the downloads below build their files only when clicked
     done = progress.store()  # read here: a download builds its file outside this script run
 
     shown = _shown(slug)
     st.session_state[f"{key}_compare"] = list(shown)
-    picked = st.multiselect("Compare on one chart", list(names), format_func=names.get, key=f"{key}_compare",
+    picked = st.multiselect(_("Compare on one chart"), list(names), format_func=names.get, key=f"{key}_compare",
                             max_selections=MAX_SHOWN, on_change=_picked, args=(slug, f"{key}_compare"))
     if picked:
         traces = {}
@@ -97,22 +98,22 @@ def show(slug: str, controls: Controls) -> None:
             run = history.get(number)
             for curve, c in run.curves.items():
                 traces[names[number] + (f" · {curve}" if len(run.curves) > 1 else "")] = c
-        ui.chart(charts.overlay_figure(traces, title="Your runs, loss"), key=f"{key}_overlay")
+        ui.chart(charts.overlay_figure(traces, title=_("Your runs, loss")), key=f"{key}_overlay")
 
     cols = st.columns([2, 1, 1, 1, 1])
-    number = cols[0].selectbox("Run", list(names), index=len(names) - 1, format_func=names.get, key=f"{key}_pick")
+    number = cols[0].selectbox(_("Run"), list(names), index=len(names) - 1, format_func=names.get, key=f"{key}_pick")
     run = history.get(number)
-    cols[1].button("Unpin" if run.pinned else "Pin", key=f"{key}_pin", on_click=_pin, args=(run,),
-                   help="Pinned runs stay on the chart and are never dropped to make room.")
-    cols[2].button("Restore settings", key=f"{key}_restore", on_click=_restore, args=(controls, run),
-                   help="Put this run's settings back into the controls (and the sidebar's seed and device).")
-    cols[3].button("Delete", key=f"{key}_delete", on_click=history.delete, args=(number,))
-    cols[4].download_button("This run (JSON)", lambda: runs.to_json([run], done), f"{slug}-run-{number}.json",
+    cols[1].button(_("Unpin") if run.pinned else _("Pin"), key=f"{key}_pin", on_click=_pin, args=(run,),
+                   help=_("Pinned runs stay on the chart and are never dropped to make room."))
+    cols[2].button(_("Restore settings"), key=f"{key}_restore", on_click=_restore, args=(controls, run),
+                   help=_("Put this run's settings back into the controls (and the sidebar's seed and device)."))
+    cols[3].button(_("Delete"), key=f"{key}_delete", on_click=history.delete, args=(number,))
+    cols[4].download_button(_("This run (JSON)"), lambda: runs.to_json([run], done), f"{slug}-run-{number}.json",
                             "application/json", key=f"{key}_one_json", on_click="ignore")
     cols = st.columns(3)
-    cols[0].download_button("All runs (JSON)", lambda: runs.to_json(history.runs, done), f"{slug}-runs.json",
+    cols[0].download_button(_("All runs (JSON)"), lambda: runs.to_json(history.runs, done), f"{slug}-runs.json",
                             "application/json", key=f"{key}_json", on_click="ignore")
-    cols[1].download_button("All curves (CSV)", lambda: runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
+    cols[1].download_button(_("All curves (CSV)"), lambda: runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
                             key=f"{key}_csv", on_click="ignore")
     _import(slug, controls, key)
 
@@ -120,12 +121,12 @@ def show(slug: str, controls: Controls) -> None:
 def _table(history: runs.RunHistory, differing: list[str], controls: Controls, key: str) -> None:
     rows = []
     for r in history.runs:
-        row = {"run": r.number, "status": r.status_text(), "pinned": "📌" if r.pinned else ""}
+        row = {_("run"): r.number, _("status"): r.status_text(), _("pinned"): "📌" if r.pinned else ""}
         row |= {n: controls.table[n].show(r.settings[n]) if n in controls.table.names else str(r.settings.get(n))
-                for n in [*controls.table.run_names(), *SHARED.names] if n in r.settings}
-        row |= {k: float(f"{v:.4g}") for k, v in r.metrics().items()}
-        row["seconds"] = round(r.seconds, 2)
-        row["ran on"] = r.device
+                for n in [*controls.table.run_names(), *SHARED.run_names()] if n in r.settings}
+        row |= {k: float(f"{v:.4g}") for k, v in r.metrics(shown=True).items()}
+        row[_("seconds")] = round(r.seconds, 2)
+        row[_("ran on")] = r.device
         rows.append(row)
     frame = pd.DataFrame(rows)
 
@@ -147,11 +148,11 @@ def _pin(run: runs.Run) -> None:
 
 def _restore(controls: Controls, run: runs.Run) -> None:
     controls.set(run.settings)
-    shared().set({k: v for k, v in run.settings.items() if k in SHARED.names})
+    shared().set({k: v for k, v in run.settings.items() if k in SHARED.run_names()})
 
 
 def _import(slug: str, controls: Controls, key: str) -> None:
-    upload = st.file_uploader("Import runs (a JSON file exported here)", type=["json"], key=f"{key}_upload",
+    upload = st.file_uploader(_("Import runs (a JSON file exported here)"), type=["json"], key=f"{key}_upload",
                               max_upload_size=20)
     if upload is None:
         return
@@ -163,17 +164,20 @@ def _import(slug: str, controls: Controls, key: str) -> None:
         found, notices = runs.from_json(upload.getvalue(), slug, controls.table)
         done, progress_notices = runs.progress_from_json(upload.getvalue(), progress.known())
     except runs.ImportRefused as err:
-        st.error(f"Nothing was imported: {err}.")
+        st.error(_("Nothing was imported: {reason}.").format(reason=err))
         return
     progress.restore(done)
     added = of(slug).import_runs(found)
     _shown(slug).extend(r.number for r in added[-MAX_SHOWN:])
     del _shown(slug)[:-MAX_SHOWN]
-    st.success(f"Imported {len(added)} run(s) as " + ", ".join(f"run {r.number}" for r in added) + "."
-               if added else "The file holds no runs of this lesson.")
+    if added:
+        numbers = ", ".join(_("run {number}").format(number=r.number) for r in added)
+        st.success(_("Imported {count} run(s) as {runs}.").format(count=len(added), runs=numbers))
+    else:
+        st.success(_("The file holds no runs of this lesson."))
     if done:
-        st.success("Restored your progress from the file (checkpoints and exercises of "
-                   f"{len(done)} lesson(s)); what you had done here stays done.")
+        st.success(_("Restored your progress from the file (checkpoints and exercises of {count} lesson(s)); what "
+                     "you had done here stays done.").format(count=len(done)))
     for notice in notices + progress_notices:
         st.warning(notice)
 

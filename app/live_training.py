@@ -22,9 +22,14 @@ from core import charts, fashion_mnist, predictions
 from core.classifier import Classifier
 from core.costs import Work
 from core.curves import Curves
-from core.fashion_mnist import CLASSES, FashionMNIST
+from core.fashion_mnist import CLASSES, FashionMNIST, class_names
+from core.i18n import N_, _
 from core.training import predict
 from registry import LESSONS
+
+# the table of epochs heads its columns with these (the curves keep the English names: code and records use them)
+EPOCH_COLUMNS = {"train loss": N_("train loss"), "train acc": N_("train acc"), "test acc": N_("test acc"),
+                 "seconds": N_("seconds")}
 
 
 @dataclass
@@ -38,7 +43,7 @@ class LiveRun:
     test_probs: dict[str, torch.Tensor] = field(default_factory=dict)  # computed once, then reused
 
 
-@st.cache_resource(show_spinner="Loading FashionMNIST…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)  # data() draws the spinner, in the learner's language
 def load_data(user_dir: str, device: str) -> FashionMNIST:
     return fashion_mnist.load(user_dir or None, device)
 
@@ -51,13 +56,16 @@ def data_dir() -> str:
 def data(device: torch.device) -> FashionMNIST:
     """The shared, read-only data set on `device`; if it is missing, say how to get it and stop this page only."""
     try:
-        found = load_data(data_dir(), str(device))
+        with st.spinner(_("Loading FashionMNIST…")):
+            found = load_data(data_dir(), str(device))
     except fashion_mnist.DataUnavailableError as err:
         st.error(str(err))
-        st.info("The other lessons do not need this data set and keep working.")
+        st.info(_("The other lessons do not need this data set and keep working."))
         st.stop()
-    st.caption(f"FashionMNIST from {found.source}: {len(found.train_labels):,} training and "
-               f"{len(found.test_labels):,} test images, held once on **{found.train_images.device}**.")
+    st.caption(_("FashionMNIST from {source}: {train:,} training and {test:,} test images, held once on "
+                 "**{device}**.").format(source=fashion_mnist.describe_source(found.source),
+                                         train=len(found.train_labels), test=len(found.test_labels),
+                                         device=found.train_images.device))
     return found
 
 
@@ -73,16 +81,18 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
 
     def lower(fits: float) -> str:
         if epochs * fits >= 1:
-            return f"Lower the epochs to {int(epochs * fits)} or fewer, or train fewer versions or hidden units."
-        return "Even one epoch is over it: choose fewer hidden units, a larger batch size or one version."
+            return _("Lower the epochs to {epochs} or fewer, or train fewer versions or hidden units.").format(
+                epochs=int(epochs * fits))
+        return _("Even one epoch is over it: choose fewer hidden units, a larger batch size or one version.")
 
+    ui.train_anchor()
     left, right, cost = st.columns([1, 1, 4], vertical_alignment="center")
     with cost:
         affordable = background.cost(controls.scope, work, lower)
-    start = left.button("Train", type="primary", key=f"{key}_train", icon=":material/play_arrow:",
+    start = left.button(_("Train"), type="primary", key=f"{key}_train", icon=":material/play_arrow:",
                         disabled=not affordable)
-    right.button("Stop", key=f"{key}_stop", icon=":material/stop:", on_click=background.stop, args=(key,),
-                 help="Stops after the current batch and keeps everything learned so far.")
+    right.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=background.stop, args=(key,),
+                 help=_("Stops after the current batch and keeps everything learned so far."))
     if start:
         title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
         background.submit(key, controls.scope, title, "live", controls.scope, "core.jobs:train_fashion",
@@ -134,27 +144,29 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
     """Curves, per-epoch numbers, gallery with a confusion-matrix drill-down, and weight images of a run."""
     s = run.settings
     diverged = [h.divergence() for h in run.histories.values() if h.diverged_at is not None]
-    status = {"finished": "Finished", "stopped": "Stopped early (everything learned so far is kept)",
-              "failed": "Failed"}[run.status]
+    status = {"finished": _("Finished"), "stopped": _("Stopped early (everything learned so far is kept)"),
+              "failed": _("Failed")}[run.status]
     if diverged and run.status != "failed":
         status = diverged[0][:1].upper() + diverged[0][1:]  # one status: never "Finished" beside "diverged"
-    name = f"Run {run.number}: " if run.number else ""
-    st.markdown(f"**{name}{status}.** Settings: " + ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions"))
+    shown = ", ".join(f"{k} = {v}" for k, v in s.items() if k != "versions")
+    st.markdown((_("**Run {number}: {status}.** Settings: {settings}") if run.number else
+                 _("**{status}.** Settings: {settings}")).format(number=run.number, status=status, settings=shown))
     if current != s:
         changed = [k for k in s if current.get(k) != s[k]]
-        st.info(f"Showing run {run.number}, trained with " + ", ".join(f"{k} = {s[k]}" for k in changed)
-                + "; the controls have changed since: press **Train** to see their result.",
+        st.info(_("Showing run {number}, trained with {changed}; the controls have changed since: press **Train** "
+                  "to see their result.").format(number=run.number, changed=", ".join(f"{k} = {s[k]}"
+                                                                                       for k in changed)),
                 icon=":material/sync_problem:")
     if run.status == "failed":
-        st.error(f"The run failed: {run.message}.")
+        st.error(_("The run failed: {message}.").format(message=run.message))
     for version, h in run.histories.items():
         ui.report_divergence(version, h)
     if not any(h.num_epochs for h in run.histories.values()):
-        st.info("No epoch has finished yet: press Train and let at least one epoch run.")
+        st.info(_("No epoch has finished yet: press Train and let at least one epoch run."))
         return
     if not run.models:
-        st.info("This run's weights were lost with its worker process; its curves are kept in Your runs. Press "
-                "Train to train again.")
+        st.info(_("This run's weights were lost with its worker process; its curves are kept in Your runs. Press "
+                  "Train to train again."))
         return
     ui.chart(charts.history_figure(run.histories), key=f"{key}_history")
     if len(run.histories) == 2:
@@ -162,36 +174,39 @@ def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,
         n = min(len(h_a.losses), len(h_b.losses))
         gap = max((abs(x - y) for x, y in zip(h_a.losses[:n], h_b.losses[:n])), default=0.0)
         if n and gap <= 1e-3 * max(h_a.losses[:n]):
-            st.caption(f"The {a} and {b} curves coincide (largest gap per batch {gap:.1e}): the dashed line lies "
-                       "on the solid one. Same starting weights, same batches, same update.")
-    rows = [{"version": v, "epoch": e + 1, **{k: round(h.epoch_values[k][e], 4) for k in h.epoch_values}}
+            st.caption(_("The {a} and {b} curves coincide (largest gap per batch {gap:.1e}): the dashed line lies "
+                         "on the solid one. Same starting weights, same batches, same update.").format(a=a, b=b,
+                                                                                                       gap=gap))
+    rows = [{_("version"): v, _("epoch"): e + 1,
+             **{_(EPOCH_COLUMNS.get(k, k)): round(h.epoch_values[k][e], 4) for k in h.epoch_values}}
             for v, h in run.histories.items() for e in range(h.num_epochs)]
     st.dataframe(rows, hide_index=True, height=min(400, 38 + 35 * len(rows)))
 
-    version = st.radio("Inspect", list(run.models), horizontal=True, key=f"{key}_inspect")
+    version = st.radio(_("Inspect"), list(run.models), horizontal=True, key=f"{key}_inspect")
     if version not in run.test_probs:
         run.test_probs[version] = predict(run.models[version], dataset.test_images)
     probs = run.test_probs[version]
     counts = predictions.confusion_matrix(probs, dataset.test_labels)
-    st.subheader("Confusion matrix")
-    st.caption("Rows: true class. Columns: predicted class. Click a cell to show those test images below.")
-    table = pd.DataFrame(counts, index=CLASSES, columns=CLASSES).rename_axis("true \\ predicted").reset_index()
+    st.subheader(_("Confusion matrix"))
+    st.caption(_("Rows: true class. Columns: predicted class. Click a cell to show those test images below."))
+    names = class_names()  # the headers the learner reads; a picked cell's column is mapped back through them
+    table = pd.DataFrame(counts, index=names, columns=names).rename_axis(_("true \\ predicted")).reset_index()
     off_diagonal = counts - np.diag(np.diag(counts))
     largest = {True: max(int(np.diag(counts).max()), 1), False: max(int(off_diagonal.max()), 1)}
 
     def shade(column: pd.Series) -> list[str]:  # green on the diagonal, red off it; each on its own scale
-        if column.name not in CLASSES:
+        if column.name not in names:
             return [""] * len(column)
-        j = CLASSES.index(column.name)
+        j = names.index(column.name)
         return [f"background-color: rgba({'40,160,80' if i == j else '220,50,50'},"
                 f"{0.8 * v / largest[i == j]:.2f})" for i, v in enumerate(column)]
 
     picked = st.dataframe(table.style.apply(shade), hide_index=True, on_select="rerun",
                           selection_mode="single-cell", key=f"{key}_confusion").selection.cells
     true_class = pred_class = None
-    if picked and picked[0][1] in CLASSES:
-        true_class, pred_class = picked[0][0], CLASSES.index(picked[0][1])
-    mistakes = st.toggle("Only mistakes", key=f"{key}_mistakes", value=False)
+    if picked and picked[0][1] in names:
+        true_class, pred_class = picked[0][0], names.index(picked[0][1])
+    mistakes = st.toggle(_("Only mistakes"), key=f"{key}_mistakes", value=False)
     show_gallery(probs, dataset, true_class, pred_class, mistakes)
 
     title, W, titles = weights(run.models[version])
@@ -219,17 +234,18 @@ def show_gallery(probs: torch.Tensor, dataset: FashionMNIST, true_class: int | N
                  mistakes_only: bool) -> None:
     picks = predictions.gallery_picks(probs, dataset.test_labels, true_class, pred_class, mistakes_only)
     if true_class is not None:
-        st.markdown(f"**True {CLASSES[true_class]}, predicted {CLASSES[pred_class]}**: "
-                    f"{len(picks)} shown (at most 24).")
+        st.markdown(_("**True {true}, predicted {predicted}**: {n} shown (at most 24).").format(
+            true=_(CLASSES[true_class]), predicted=_(CLASSES[pred_class]), n=len(picks)))
     if not picks:
-        st.info("No test image matches this selection.")
+        st.info(_("No test image matches this selection."))
         return
-    columns = st.columns(8)
-    for i, index in enumerate(picks):
+    gallery = st.container(horizontal=True, gap="small")  # wraps: 8 or more a row on a desktop, 3 on a phone
+    for index in picks:
         top = predictions.top_probabilities(probs, index)
         truth = CLASSES[int(dataset.test_labels[index])]
         wrong = top[0][0] != truth
-        with columns[i % 8]:
+        with gallery.container(width=112):
             st.image(dataset.test_images[index].reshape(28, 28).cpu().numpy(), width=84, clamp=True)
-            st.markdown(f"{':red[✗]' if wrong else ':green[✓]'} **{top[0][0]}** {top[0][1]:.0%}  \n"
-                        f"true: {truth}  \n" + "  \n".join(f":gray[{c} {p:.0%}]" for c, p in top[1:]))
+            st.markdown(f"{':red[✗]' if wrong else ':green[✓]'} **{_(top[0][0])}** {top[0][1]:.0%}  \n"
+                        + _("true: {name}").format(name=_(truth)) + "  \n"
+                        + "  \n".join(f":gray[{_(c)} {p:.0%}]" for c, p in top[1:]))

@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from core.backprop_numpy import stepper
+from core.i18n import _
 
 INDEX = "bp_step_index"  # the step shown; a plain session key, so it survives leaving the page
 
@@ -22,23 +23,27 @@ def show(seed: int, text: str) -> None:
     st.session_state.setdefault(INDEX, 0)
     st.session_state.setdefault("bp_step", st.session_state[INDEX])
     left, middle, right = st.columns([1, 6, 1], vertical_alignment="bottom")
-    left.button("← Previous", key="bp_step_prev", on_click=move, args=(-1, last),
+    left.button(_("← Previous"), key="bp_step_prev", on_click=move, args=(-1, last),
                 disabled=st.session_state[INDEX] == 0, width="stretch")
-    right.button("Next →", key="bp_step_next", on_click=move, args=(1, last),
+    right.button(_("Next →"), key="bp_step_next", on_click=move, args=(1, last),
                  disabled=st.session_state[INDEX] == last, width="stretch")
-    index = middle.select_slider("Step", options=range(len(steps)), key="bp_step",
-                                 format_func=lambda i: f"{i + 1}. {steps[i].title}",
+    index = middle.select_slider(_("Step"), options=range(len(steps)), key="bp_step",
+                                 format_func=lambda i: f"{i + 1}. {_(steps[i].title)}",
                                  on_change=lambda: st.session_state.update({INDEX: st.session_state["bp_step"]}))
     step = steps[index]
     sizes = ", ".join(map(str, stepper.TINY.values()))
-    st.caption(f"{ui.call_text(stepper.one_iteration, seed)}: N, D_in, H, D_out = {sizes}, lr = {stepper.TINY_LR} "
-               f"for the update. Step {index + 1} of {len(steps)}.")
+    st.caption(_("{call}: N, D_in, H, D_out = {sizes}, lr = {lr} for the update. Step {step} of {count}.").format(
+        call=ui.call_text(stepper.one_iteration, seed), sizes=sizes, lr=stepper.TINY_LR, step=index + 1,
+        count=len(steps)))
     left, right = st.columns([2, 3])
     with left:
-        st.markdown(f"**{index + 1}. {step.title}**")
+        st.markdown(f"**{index + 1}. {_(step.title)}**")
         st.latex(step.formula)
-        st.caption(f"▶ marks the line{'s' if len(step.lines) > 1 else ''} of `{step.function.__name__}()` "
-                   "that computed this step; the listing is that function's real source.")
+        marks = (_("▶ marks the lines of `{function}()` that computed this step; the listing is that function's "
+                   "real source.") if len(step.lines) > 1 else
+                 _("▶ marks the line of `{function}()` that computed this step; the listing is that function's "
+                   "real source."))
+        st.caption(marks.format(function=step.function.__name__))
         st.code(stepper.marked_source(step), language="python", wrap_lines=True)  # whole: the ▶ line stays in view
     with right:
         ui.chart(stepper.step_figure(step), key="bp_step_arrays")

@@ -16,6 +16,7 @@ import controls
 from core import figure_text, i18n
 from core.curves import Curves
 from core.device import DeviceUnavailableError, resolve_device
+from core.i18n import _
 from registry import LESSONS
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
@@ -32,7 +33,8 @@ def device() -> torch.device | None:
     try:
         return resolve_device(controls.shared().values["device"])
     except DeviceUnavailableError as err:
-        st.error(f"Device not available: {err}. Pick one of this machine's devices in the sidebar.")
+        st.error(_("Device not available: {reason}. Pick one of this machine's devices in the sidebar.").format(
+            reason=err))
         return None
 
 
@@ -44,12 +46,27 @@ def require_device() -> torch.device:
     return chosen
 
 
-def lesson_intro(slug: str) -> "Sections":
-    """Show the lesson's title (from the registry) and the prose before its first section; return all sections."""
+def lesson_intro(slug: str, jump_to_train: bool = False) -> "Sections":
+    """Show the lesson's title (from the registry), the prose before its first section and a link to its terms in
+    the glossary (and, on a page with Train, a link that jumps to it: a keyboard reaches it in a few presses);
+    return all sections."""
     text = prose(slug)
-    st.title(next(lesson.title for lesson in LESSONS if lesson.slug == slug))
+    st.title(_(next(lesson.title for lesson in LESSONS if lesson.slug == slug)))
     st.markdown(text[""])
+    with st.container(horizontal=True, gap="large"):
+        st.page_link("glossary.py", label=_("This lesson's terms in English and Chinese"),
+                     icon=":material/translate:", query_params={"lesson": slug})
+        if jump_to_train:
+            st.markdown(f"[{_('Jump to Train')}](#{TRAIN_ANCHOR})")
     return text
+
+
+TRAIN_ANCHOR = "train"
+
+
+def train_anchor() -> None:
+    """Where the 'Jump to Train' link lands: the next element is Train."""
+    st.html(f'<span id="{TRAIN_ANCHOR}"></span>')
 
 
 class Sections(dict):
@@ -94,10 +111,10 @@ def call_text(function: Callable, *args: object, **kwargs: object) -> str:
 def show_source(*functions: Callable, height: int = 480, calls: Sequence[str] = ()) -> None:
     """Show the calls that ran with their real arguments, then the exact source of the functions, one tab each."""
     if calls:
-        st.caption("The call that ran, with its arguments (the defaults in a signature below may differ):")
+        st.caption(_("The call that ran, with its arguments (the defaults in a signature below may differ):"))
         st.code("\n".join(calls), language="python", wrap_lines=True)
     modules = dict.fromkeys(f.__module__ for f in functions)  # in order, without repeats
-    st.caption("The code that ran, from " + ", ".join(f"`{m}`" for m in modules) + ":")
+    st.caption(_("The code that ran, from {modules}:").format(modules=", ".join(f"`{m}`" for m in modules)))
     for tab, f in zip(st.tabs([f"{f.__name__}()" for f in functions]), functions):
         tab.code(inspect.getsource(f), language="python", height=height, wrap_lines=True)
 
@@ -115,13 +132,15 @@ def chart(figure: go.Figure, key: str | None = None, where: object = None, **opt
 
 # Page-wide style: a chart's toolbar exists only while the pointer is on the chart (hidden, it is out of the tab
 # order, so Tab reaches Train in a few presses); text for screen readers only; display maths that scrolls on its
-# own on a narrow screen instead of being cut off or pushing the page sideways.
+# own on a narrow screen instead of being cut off or pushing the page sideways; captions dark enough to read
+# (Streamlit's grey has a contrast of 3.8:1 on the sidebar, under the 4.5:1 that WCAG AA asks of small text).
 STYLE = """<style>
 .js-plotly-plot .modebar-container { display: none; }
 .js-plotly-plot:hover .modebar-container { display: block; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
            clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2em 0; }
+[data-testid="stCaptionContainer"] { color: #5c5b5a; }
 </style>"""
 
 
@@ -130,12 +149,14 @@ def style() -> None:
     st.html(STYLE)
 
 
-def run_each(names: Sequence[str], run: Callable[[str], T], what: str = "Training") -> dict[str, T]:
-    """Run `run(name)` for each name with a progress bar, and return the results by name."""
+def run_each(names: Sequence[str], run: Callable[[str], T], what: str | None = None) -> dict[str, T]:
+    """Run `run(name)` for each name with a progress bar saying `what` ("Training" if None), and return the
+    results by name."""
     bar = st.progress(0.0)
     results = {}
     for i, name in enumerate(names):
-        bar.progress(i / len(names), text=f"{what}: {name} ({i + 1} of {len(names)})")
+        bar.progress(i / len(names), text=_("{what}: {name} ({number} of {count})").format(
+            what=_("Training") if what is None else what, name=name, number=i + 1, count=len(names)))
         results[name] = run(name)
     bar.empty()
     return results
@@ -152,8 +173,8 @@ def metrics(*items: tuple[str, str] | tuple[str, str, str]) -> None:
 def report_divergence(name: str, curves: Curves) -> None:
     """Say where a run diverged, if it did."""
     if curves.diverged_at is not None:
-        st.error(f"**{name} {curves.divergence()}**: the loss overflowed. "
-                 "The curve stops there; try a smaller learning rate.")
+        st.error(_("**{name} {diverged}**: the loss overflowed. The curve stops there; try a smaller learning "
+                   "rate.").format(name=name, diverged=curves.divergence()))
 
 
 def lesson_controls(slug: str) -> controls.Controls:

@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.curves import Curves
+from core.curves import AXIS_TITLES, Curves
+from core.i18n import _
 
 LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=10, r=10, t=40, b=10),
               legend=dict(orientation="h", y=-0.2))
@@ -16,9 +17,9 @@ LAYOUT = dict(template="plotly_white", height=340, margin=dict(l=10, r=10, t=40,
 
 def loss_figure(
     curves: Mapping[str, Sequence[float]],
-    title: str = "Loss",
-    x_title: str = "iteration",
-    y_title: str = "loss",
+    title: str | None = None,  # None: "Loss", "iteration" and "loss" in the current language
+    x_title: str | None = None,
+    y_title: str | None = None,
     log_y: bool = True,
     diverged_at: int | None = None,
     reference: tuple[str, float] | None = None,
@@ -31,11 +32,13 @@ def loss_figure(
                                  line=dict(dash=dash, width=2.5 if i == 0 else 2)))
     if diverged_at is not None:
         fig.add_vline(x=diverged_at, line_dash="dot", line_color="crimson",
-                      annotation_text=f"diverged at {diverged_at}")
+                      annotation_text=_("diverged at {step}").format(step=diverged_at))
     if reference is not None:
         label, level = reference
         fig.add_hline(y=level, line_dash="dash", line_color="gray", annotation_text=label)
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **LAYOUT)
+    fig.update_layout(title=_("Loss") if title is None else title,
+                      xaxis_title=_("iteration") if x_title is None else x_title,
+                      yaxis_title=_("loss") if y_title is None else y_title, **LAYOUT)
     fig.update_yaxes(type="log" if log_y else "linear", exponentformat="power")
     return fig
 
@@ -45,8 +48,9 @@ def error_bars_figure(errors: Mapping[str, float], tolerance: float, title: str)
     names, values = list(errors), [max(v, 1e-18) for v in errors.values()]  # log axis cannot show 0
     colors = ["seagreen" if v < tolerance else "crimson" for v in errors.values()]
     fig = go.Figure(go.Bar(x=names, y=values, marker_color=colors, text=[f"{v:.1e}" for v in errors.values()]))
-    fig.add_hline(y=tolerance, line_dash="dash", annotation_text=f"tolerance {tolerance:.0e}")
-    fig.update_layout(title=title, yaxis_title="max relative error", showlegend=False, **LAYOUT)
+    fig.add_hline(y=tolerance, line_dash="dash", annotation_text=_("tolerance {tolerance:.0e}").format(
+        tolerance=tolerance))
+    fig.update_layout(title=title, yaxis_title=_("max relative error"), showlegend=False, **LAYOUT)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
@@ -54,7 +58,7 @@ def error_bars_figure(errors: Mapping[str, float], tolerance: float, title: str)
 def history_figure(histories: dict[str, Curves]) -> go.Figure:
     """Training loss (left: each epoch's mean as a marker at its end, and per batch, smoothed) and train/test
     accuracy per epoch (right), one colour per version; a second version is dashed so coinciding curves show."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "accuracy"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(_("training loss"), _("accuracy")))
     colors = px.colors.qualitative.Plotly
     for i, (name, h) in enumerate(histories.items()):
         epochs = list(range(1, h.num_epochs + 1))
@@ -66,12 +70,12 @@ def history_figure(histories: dict[str, Curves]) -> go.Figure:
         fig.add_trace(go.Scatter(x=epochs, y=h.epoch_values["test acc"], name=f"{name}: test acc",
                                  mode="lines+markers", line_color=color), row=1, col=2)
     for i, (name, h) in enumerate(histories.items()):  # after the per-epoch traces, which keep their order
-        x, _ = x_of(h, len(h.losses))
+        x = x_of(h, len(h.losses))[0]
         fig.add_trace(go.Scatter(x=x, y=smooth(h.losses, max(5, (h.steps_per_epoch or 50) // 10)),
-                                 name=f"{name}: loss per batch (smoothed)", mode="lines",
+                                 name=_("{name}: loss per batch (smoothed)").format(name=name), mode="lines",
                                  line=dict(color=colors[i % len(colors)], width=1, dash=("solid", "dash")[i % 2])),
                       row=1, col=1)
-    fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_xaxes(title_text=_("epoch"), dtick=1)
     fig.update_layout(**{**LAYOUT, "height": 360})
     return fig
 
@@ -103,14 +107,15 @@ def smooth(values: Sequence[float], span: int) -> list[float]:
 def x_of(c: Curves, n: int) -> tuple[list[float], str]:
     """The x values of n points of a curve, and the axis title: epochs (fractional) for per-batch curves."""
     if c.step == "batch" and c.steps_per_epoch:
-        return [(i + 1) / c.steps_per_epoch for i in range(n)], "epoch"
-    return list(range(n)), c.step
+        return [(i + 1) / c.steps_per_epoch for i in range(n)], _("epoch")
+    return list(range(n)), _(AXIS_TITLES[c.step])
 
 
-def overlay_figure(traces: Mapping[str, Curves], series: str = "loss", title: str = "Runs compared") -> go.Figure:
-    """One line per named run curve (per-batch curves smoothed), on a log axis for losses."""
+def overlay_figure(traces: Mapping[str, Curves], series: str = "loss", title: str | None = None) -> go.Figure:
+    """One line per named run curve (per-batch curves smoothed), on a log axis for losses; titled "Runs compared"
+    unless `title` is given."""
     fig = go.Figure()
-    x_title = "step"
+    x_title = _("step")
     for i, (name, c) in enumerate(traces.items()):
         values = c.values.get(series, [])
         if c.step == "batch":
@@ -118,7 +123,8 @@ def overlay_figure(traces: Mapping[str, Curves], series: str = "loss", title: st
         x, x_title = x_of(c, len(values))
         fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name=name,
                                  line=dict(dash=("solid", "dash", "dot", "dashdot")[i % 4])))
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=series, **LAYOUT)
+    fig.update_layout(title=_("Runs compared") if title is None else title, xaxis_title=x_title,
+                      yaxis_title=_("loss") if series == "loss" else series, **LAYOUT)
     if series == "loss":
         fig.update_yaxes(type="log", exponentformat="power")
     return fig

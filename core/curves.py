@@ -3,6 +3,12 @@
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import N_, _
+
+# how a learner counts each kind of step, in a sentence and on an axis
+WHERE = {"iteration": N_("iteration {n}"), "step": N_("step {n}"), "epoch": N_("epoch {n}"), "batch": N_("batch {n}")}
+AXIS_TITLES = {"iteration": N_("iteration"), "step": N_("step"), "epoch": N_("epoch"), "batch": N_("batch")}
+
 
 @dataclass
 class Curves:
@@ -32,9 +38,11 @@ class Curves:
         """Name a step the way a learner counts: 'iteration 37', 'epoch 2', 'epoch 1, batch 14'."""
         if self.step == "batch" and self.steps_per_epoch:
             epoch, batch = divmod(step, self.steps_per_epoch)
-            return f"epoch {epoch + 1}, batch {batch + 1}"
-        return f"{self.step} {step}"
+            return _("epoch {epoch}, batch {batch}").format(epoch=epoch + 1, batch=batch + 1)
+        return _(WHERE[self.step]).format(n=step)
 
     def divergence(self) -> str | None:
         """'diverged at iteration 37' (or at an epoch and batch), or None if the run did not diverge."""
-        return None if self.diverged_at is None else f"diverged at {self.where(self.diverged_at)}"
+        if self.diverged_at is None:
+            return None
+        return _("diverged at {where}").format(where=self.where(self.diverged_at))

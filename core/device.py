@@ -2,6 +2,8 @@
 
 import torch
 
+from core.i18n import _
+
 
 class DeviceUnavailableError(ValueError):
     """Raised when a learner asks for a device this machine does not have."""
@@ -27,18 +29,21 @@ def resolve_device(name: str = "auto") -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError as err:
-        raise DeviceUnavailableError(f"'{name}' is not a device name (try cpu, cuda:0 or mps)") from err
+        message = _("'{name}' is not a device name (try cpu, cuda:0 or mps)").format(name=name)
+        raise DeviceUnavailableError(message) from err
     if device.type == "cuda":
         index = device.index or 0
         count = torch.cuda.device_count()
         if index >= count:
-            found = f"{count} CUDA device(s)" if count else "no CUDA device"
-            raise DeviceUnavailableError(f"{name} is not present: this machine has {found}")
+            found = _("{count} CUDA device(s)").format(count=count) if count else _("no CUDA device")
+            raise DeviceUnavailableError(_("{name} is not present: this machine has {found}").format(
+                name=name, found=found))
         return torch.device("cuda", index)
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise DeviceUnavailableError("mps is not present: Apple's Metal backend needs a Mac with Apple silicon")
+        raise DeviceUnavailableError(_("mps is not present: Apple's Metal backend needs a Mac with Apple silicon"))
     if device.type not in ("cpu", "cuda", "mps"):
-        raise DeviceUnavailableError(f"{name}: the explorer trains on cpu, cuda or mps, not {device.type}")
+        raise DeviceUnavailableError(_("{name}: the explorer trains on cpu, cuda or mps, not {kind}").format(
+            name=name, kind=device.type))
     return device
 
 
@@ -47,5 +52,5 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"{device} ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
+        return _("cpu ({threads} threads)").format(threads=torch.get_num_threads())
     return str(device)

@@ -13,7 +13,10 @@ from pathlib import Path
 import torch
 import torchvision
 
-CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+from core.i18n import N_, _
+
+CLASSES = [N_("T-shirt/top"), N_("Trouser"), N_("Pullover"), N_("Dress"), N_("Coat"), N_("Sandal"), N_("Shirt"),
+           N_("Sneaker"), N_("Bag"), N_("Ankle boot")]  # English keys: translated only where shown (class_names)
 RAW_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 ENV_VAR = "FASHION_MNIST_DIR"
@@ -21,11 +24,34 @@ HOSTED_VAR = "NN_GROUND_UP_HOSTED"  # set to 1 on a shared server: the data dire
 MAX_PATH_CHARS = 500
 CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nn-ground-up"
 
-HOW_TO_GET_IT = f"""FashionMNIST was not found. Any one of these works:
-- on Debian or Ubuntu: `sudo apt-get install dataset-fashion-mnist` (the explorer unpacks it into {CACHE_DIR});
-- put the four files ({", ".join(RAW_FILES)}, or the same with .gz) in `<dir>/FashionMNIST/raw/` and give
-  `<dir>` in the sidebar or in the {ENV_VAR} environment variable;
-- connect to the internet once: torchvision downloads it into {CACHE_DIR}."""
+HOW_TO_GET_IT = N_("""FashionMNIST was not found. Any one of these works:
+- on Debian or Ubuntu: `sudo apt-get install dataset-fashion-mnist` (the explorer unpacks it into {cache_dir});
+- put the four files ({files}, or the same with .gz) in `<dir>/FashionMNIST/raw/` and give
+  `<dir>` in the sidebar or in the {env_var} environment variable;
+- connect to the internet once: torchvision downloads it into {cache_dir}.""")
+# where the files came from, kept in English with the data set (a cache shared by learners of both languages) and
+# translated where shown (describe_source)
+SOURCES = (N_("your directory {path}"), N_("Debian's dataset-fashion-mnist, unpacked in {path}"),
+           N_("an earlier download in {path}"), N_("torchvision's download, in {path}"))
+
+
+def class_names() -> list[str]:
+    """The ten class names in the current language, in the order of CLASSES."""
+    return [_(name) for name in CLASSES]
+
+
+def how_to_get_it() -> str:
+    """How to get the data set, in the current language."""
+    return _(HOW_TO_GET_IT).format(cache_dir=CACHE_DIR, files=", ".join(RAW_FILES), env_var=ENV_VAR)
+
+
+def describe_source(source: str) -> str:
+    """A data set's `source` (in English, as find_root wrote it) in the current language."""
+    for template in SOURCES:
+        head = template.split("{path}")[0]
+        if source.startswith(head):
+            return _(template).format(path=source[len(head):])
+    return source
 
 
 class DataUnavailableError(RuntimeError):
@@ -69,28 +95,33 @@ def find_root(user_dir: str | Path | None = None, download: bool = True) -> tupl
     user_dir = user_dir or os.environ.get(ENV_VAR)
     if user_dir:
         if len(str(user_dir)) > MAX_PATH_CHARS:
-            raise DataUnavailableError(f"That directory name is {len(str(user_dir)):,} characters long; a path this "
-                                       f"explorer reads is at most {MAX_PATH_CHARS}.\n\n{HOW_TO_GET_IT}")
+            raise DataUnavailableError(_("That directory name is {length:,} characters long; a path this explorer "
+                                         "reads is at most {limit}.").format(length=len(str(user_dir)),
+                                                                             limit=MAX_PATH_CHARS)
+                                       + f"\n\n{how_to_get_it()}")
         root = Path(user_dir).expanduser()
         shown = str(root) if len(str(root)) <= 80 else f"{str(root)[:77]}..."
         try:
             found = has_raw_files(root) or unpack_gz(root / "FashionMNIST" / "raw", root) or unpack_gz(root, root)
         except OSError as err:  # a name too long, a file where a folder should be, no permission to write
-            raise DataUnavailableError(f"{shown} cannot be used ({err.strerror or err}).\n\n{HOW_TO_GET_IT}") from None
+            raise DataUnavailableError(_("{path} cannot be used ({reason}).").format(
+                path=shown, reason=err.strerror or err) + f"\n\n{how_to_get_it()}") from None
         if found:
-            return root, f"your directory {root}"
-        raise DataUnavailableError(f"{shown} does not hold the FashionMNIST files.\n\n{HOW_TO_GET_IT}")
+            return root, SOURCES[0].format(path=root)
+        raise DataUnavailableError(_("{path} does not hold the FashionMNIST files.").format(path=shown)
+                                   + f"\n\n{how_to_get_it()}")
     if unpack_gz(DEBIAN_DIR, CACHE_DIR):
-        return CACHE_DIR, f"Debian's dataset-fashion-mnist, unpacked in {CACHE_DIR}"
+        return CACHE_DIR, SOURCES[1].format(path=CACHE_DIR)
     if has_raw_files(CACHE_DIR):
-        return CACHE_DIR, f"an earlier download in {CACHE_DIR}"
+        return CACHE_DIR, SOURCES[2].format(path=CACHE_DIR)
     if download:
         try:
             torchvision.datasets.FashionMNIST(CACHE_DIR, train=True, download=True)
-            return CACHE_DIR, f"torchvision's download, in {CACHE_DIR}"
+            return CACHE_DIR, SOURCES[3].format(path=CACHE_DIR)
         except (OSError, RuntimeError) as err:
-            raise DataUnavailableError(f"Downloading failed ({err}).\n\n{HOW_TO_GET_IT}") from err
-    raise DataUnavailableError(HOW_TO_GET_IT)
+            raise DataUnavailableError(_("Downloading failed ({reason}).").format(reason=err)
+                                       + f"\n\n{how_to_get_it()}") from err
+    raise DataUnavailableError(how_to_get_it())
 
 
 def hosted() -> bool:

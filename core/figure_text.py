@@ -34,14 +34,15 @@ def _title(fig: go.Figure) -> str:
 
 def _trace(trace) -> str:
     name = getattr(trace, "name", None) or _("series")
-    if trace.type in ("heatmap", "image"):
-        z = np.asarray(trace.z if trace.type == "heatmap" else trace.z if trace.z is not None else [])
-        shape = " × ".join(map(str, z.shape[:2])) if z.size else "?"
+    z = getattr(trace, "z", None)
+    if trace.type in ("heatmap", "image", "contour", "surface") and z is not None:
+        shape = " × ".join(map(str, np.shape(z)[:2]))
         return _("{name}: a grid of {shape} values").format(name=name, shape=shape)
+    y = getattr(trace, "y", None)
     if trace.type == "bar":
-        pairs = list(zip(list(trace.x or []), _finite(trace.y)))
-        return _("{name}: {pairs}").format(name=name, pairs=", ".join(f"{x} = {_value(y)}" for x, y in pairs[:12]))
-    ys = _finite(getattr(trace, "y", None) or getattr(trace, "z", None) or [])
+        pairs = list(zip(list(getattr(trace, "x", None) if trace.x is not None else []), _finite(y)))
+        return _("{name}: {pairs}").format(name=name, pairs=", ".join(f"{x} = {_value(v)}" for x, v in pairs[:12]))
+    ys = _finite(np.ravel(y) if y is not None else np.ravel(z) if z is not None else [])
     if not ys:
         return _("{name}: no points").format(name=name)
     return _("{name}: {n} points, from {first} to {last}, lowest {low}, highest {high}").format(

@@ -16,6 +16,7 @@ import numpy as np
 from core import fashion_mnist
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
+from core.i18n import N_, _
 from core.training import new_history, predict, train_versions
 from core.worker import Progress
 
@@ -52,8 +53,11 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
     def on_batch(version: str, epoch: int, batch: int) -> bool:
         nonlocal done
         done += 1
-        return progress.update(done / total, f"{version}: epoch {epoch + 1} of {num_epochs}, batch {batch + 1} of "
-                                             f"{num_batches}", histories, force=batch + 1 == num_batches)
+        return progress.update(done / total, _("{version}: epoch {epoch} of {num_epochs}, batch {batch} of "
+                                               "{num_batches}").format(version=version, epoch=epoch + 1,
+                                                                       num_epochs=num_epochs, batch=batch + 1,
+                                                                       num_batches=num_batches),
+                               histories, force=batch + 1 == num_batches)
 
     train_versions(models, data, optimizer, lr, batch_size, num_epochs, seed, cosine, histories, on_batch)
     return {"curves": histories,  # the test set's class probabilities too: the page need not compute them
@@ -62,11 +66,12 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
 
 
 def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], steps: int,
-                unit: str = "iteration") -> Curves:
+                unit: str = N_("iteration")) -> Curves:
     """Run train(**kwargs, on_iteration=...) from a lesson: its curves, without the final weights (pages here do
     not draw them); on_iteration reports each step and returns True when the learner pressed Stop."""
     def on_iteration(t: int) -> bool:
-        return progress.update((t + 1) / steps, f"{unit} {t + 1} of {steps}")
+        return progress.update((t + 1) / steps, _("{unit} {step} of {steps}").format(unit=_(unit), step=t + 1,
+                                                                                    steps=steps))
 
     curves = _from_core(train)(**kwargs, on_iteration=on_iteration)
     curves.outputs = {k: v for k, v in curves.outputs.items() if not isinstance(v, np.ndarray)}

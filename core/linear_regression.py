@@ -16,17 +16,18 @@ from torch.utils.data import DataLoader, TensorDataset
 from core.charts import LAYOUT
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
+from core.i18n import N_, _
 from core.settings import Setting, Table, lr_setting
 
 SETTINGS = Table((
-    Setting("w1", "true w₁", 2.0, "float", min=-100.0, max=100.0, step=0.1),
-    Setting("w2", "true w₂", 3.4, "float", min=-100.0, max=100.0, step=0.1),
-    Setting("b", "true b", 4.2, "float", min=-100.0, max=100.0, step=0.1),
-    Setting("noise", "noise σ", 0.01, "float", min=0.0, max=10.0, step=0.01, fmt=".3f"),
-    Setting("num_examples", "examples", 1000, min=10, max=20000, step=100),
-    Setting("batch_size", "batch size", 10, min=1, max=1000),
-    lr_setting("lr", "learning rate", 0.03),
-    Setting("num_epochs", "epochs", 3, min=1, max=50),
+    Setting("w1", N_("true w₁"), 2.0, "float", min=-100.0, max=100.0, step=0.1),
+    Setting("w2", N_("true w₂"), 3.4, "float", min=-100.0, max=100.0, step=0.1),
+    Setting("b", N_("true b"), 4.2, "float", min=-100.0, max=100.0, step=0.1),
+    Setting("noise", N_("noise σ"), 0.01, "float", min=0.0, max=10.0, step=0.01, fmt=".3f"),
+    Setting("num_examples", N_("examples"), 1000, min=10, max=20000, step=100),
+    Setting("batch_size", N_("batch size"), 10, min=1, max=1000),
+    lr_setting("lr", N_("learning rate"), 0.03),
+    Setting("num_epochs", N_("epochs"), 3, min=1, max=50),
 ))
 
 
@@ -124,12 +125,12 @@ def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
 def plane_figure(X, y, fit: Curves) -> go.Figure:
     """3-D scatter of (x1, x2, y) with the fitted plane (two features only)."""
     fig = go.Figure(go.Scatter3d(x=X[:, 0].numpy(), y=X[:, 1].numpy(), z=y.numpy(), mode="markers",
-                                 marker=dict(size=2, color="#636EFA"), name="data"))
+                                 marker=dict(size=2, color="#636EFA"), name=_("data")))
     grid = np.linspace(-3, 3, 20)
     gx, gy = np.meshgrid(grid, grid)
     (w1, w2), b = fit.outputs["w"], fit.outputs["b"]
     fig.add_trace(go.Surface(x=gx, y=gy, z=w1 * gx + w2 * gy + b, opacity=0.5,
-                             colorscale=[[0, "#EF553B"], [1, "#EF553B"]], showscale=False, name="fitted plane"))
+                             colorscale=[[0, "#EF553B"], [1, "#EF553B"]], showscale=False, name=_("fitted plane")))
     fig.update_layout(scene=dict(xaxis_title="x1", yaxis_title="x2", zaxis_title="y"),
-                      **{**LAYOUT, "height": 480, "title": "Data and the fitted plane"})
+                      **{**LAYOUT, "height": 480, "title": _("Data and the fitted plane")})
     return fig

@@ -21,6 +21,7 @@ from core.checks import check_lr, check_sizes
 from core.classifier import Concise, copy_into_linear, init_weights
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
+from core.i18n import N_, _
 from core.optimizers import OPTIMIZERS
 from core.runs import Run
 from core.settings import Setting, Table, lr_setting
@@ -59,22 +60,22 @@ NN_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 SETTINGS = Table(
     (
-        lr_setting("lr", "learning rate", 0.05),
-        Setting("num_hiddens", "hidden units", 512, "choice", options=(16, 32, 64, 128, 256, 512, 1024),
+        lr_setting("lr", N_("learning rate"), 0.05),
+        Setting("num_hiddens", N_("hidden units"), 512, "choice", options=(16, 32, 64, 128, 256, 512, 1024),
                 widget="select_slider"),
-        Setting("activation", "activation", "relu", "choice", options=tuple(ACTIVATIONS)),
-        Setting("optimizer", "optimizer", "SGD + momentum", "choice", options=tuple(OPTIMIZERS)),
-        Setting("batch_size", "batch size", 128, "choice", options=BATCH_SIZES, widget="select_slider"),
-        Setting("num_epochs", "epochs", 12, min=1, max=50),
-        Setting("cosine", "cosine learning-rate decay", True, "bool"),
-        Setting("versions", "versions", ["scratch"], "multi", options=("scratch", "concise")),
+        Setting("activation", N_("activation"), "relu", "choice", options=tuple(ACTIVATIONS)),
+        Setting("optimizer", N_("optimizer"), "SGD + momentum", "choice", options=tuple(OPTIMIZERS)),
+        Setting("batch_size", N_("batch size"), 128, "choice", options=BATCH_SIZES, widget="select_slider"),
+        Setting("num_epochs", N_("epochs"), 12, min=1, max=50),
+        Setting("cosine", N_("cosine learning-rate decay"), True, "bool"),
+        Setting("versions", N_("versions"), ["scratch"], "multi", options=("scratch", "concise")),
     ),
     # the defaults beat the 0.8833 benchmark MLP; the tutorial's run takes the lr 0.5 of its concise version (its
     # scratch version's lr 100, divided by the batch size, is plain SGD with lr 0.39: see compare_tutorial_step)
-    presets={"good defaults": dict(num_hiddens=512, activation="relu", optimizer="SGD + momentum", lr=0.05,
-                                   batch_size=128, num_epochs=12, cosine=True),
-             "the tutorial's run": dict(num_hiddens=256, activation="relu", optimizer="SGD", lr=0.5, batch_size=256,
-                                        num_epochs=5, cosine=False)},
+    presets={N_("good defaults"): dict(num_hiddens=512, activation="relu", optimizer="SGD + momentum", lr=0.05,
+                                       batch_size=128, num_epochs=12, cosine=True),
+             N_("the tutorial's run"): dict(num_hiddens=256, activation="relu", optimizer="SGD", lr=0.5,
+                                            batch_size=256, num_epochs=5, cosine=False)},
 )
 
 
@@ -135,7 +136,8 @@ def activation_figure(name: str) -> go.Figure:
     z = torch.linspace(-5, 5, 201)
     fig = go.Figure([go.Scatter(x=z.numpy(), y=f(z).numpy(), name=f"{name}(z)"),
                      go.Scatter(x=z.numpy(), y=df(z).numpy(), name=f"{name}'(z)", line_dash="dash")])
-    fig.update_layout(title=f"{name} and its derivative", xaxis_title="z", **{**LAYOUT, "height": 300})
+    fig.update_layout(title=_("{name} and its derivative").format(name=name), xaxis_title="z",
+                      **{**LAYOUT, "height": 300})
     return fig
 
 
@@ -237,13 +239,14 @@ def drift_figure(drifts: dict[str, Curves]) -> go.Figure:
     # a gap of exactly 0 (the weights before training) cannot sit on a log axis: it is left out
     fig = go.Figure()
     for i, (name, curves) in enumerate(drifts.items()):
-        for curve, dash in (("weight gap", "solid"), ("logit gap", "dot")):
+        for curve, dash in ((N_("weight gap"), "solid"), (N_("logit gap"), "dot")):
             values = curves.values[curve]
             fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v if v > 0 else None for v in values],
-                                     mode="lines+markers", name=f"{name}: {curve}",
+                                     mode="lines+markers",
+                                     name=_("{precision}: {curve}").format(precision=name, curve=_(curve)),
                                      line=dict(dash=dash, color=("#1f77b4", "#d62728")[i % 2])))
-    fig.update_layout(title="How far apart scratch and concise end up", xaxis_title="epoch",
-                      yaxis_title="largest absolute difference", **LAYOUT)
+    fig.update_layout(title=_("How far apart scratch and concise end up"), xaxis_title=_("epoch"),
+                      yaxis_title=_("largest absolute difference"), **LAYOUT)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 

@@ -20,8 +20,10 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from core import i18n
 from core.costs import Speed, Work
 from core.curves import Curves
+from core.i18n import N_
 from core.worker import merge_tails
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,6 +33,15 @@ PACK_SECONDS = 60.0  # after a Stop was heard: time to score the test set and se
 
 class TooCostly(ValueError):
     """A run whose estimate exceeds the server's limit per run."""
+
+
+def said(language: str, message: str, **args: Any) -> str:
+    """`message` (marked with N_) in `language`, its placeholders filled in.
+
+    The pool's own thread serves learners of every language and has none of its own, so what it says about a job
+    is written in the job's language, as the job's worker writes its progress text.
+    """
+    return (i18n.catalog(language).gettext(message) if language != "en" else message).format(**args)
 
 
 @dataclass(eq=False)
@@ -53,7 +64,7 @@ class Job:
     stop_asked: float | None = None  # when Stop reached it mid-run
     stop_heard: bool = False  # the worker has seen the Stop and is packing up what was learned
     raw_estimate: float = 0.0  # the estimate before the per-kind correction
-    language: str = "en"  # of the progress text the worker writes
+    language: str = "en"  # of the progress text the worker writes, and of the pool's message
 
     @property
     def active(self) -> bool:
@@ -84,7 +95,7 @@ class Pool:
         self.speed = Speed()  # replaced by the first worker's measurement
         self.factors: dict[str, float] = {}  # per kind: actual over estimated seconds of the runs that finished
         self.restarts = 0
-        self.broken = ""  # why no worker can start, if none can
+        self.broken: int | None = None  # the exit code of a worker that died while starting: then none can
         self._lock = threading.RLock()
         self._line: deque[str] = deque()  # owners whose next job waits, in turn order
         self._waiting: dict[str, deque[Job]] = {}
@@ -104,11 +115,12 @@ class Pool:
         """Queue a run; raises TooCostly if its estimate exceeds the limit per run."""
         estimate = self.estimate(kind, work)
         if estimate > self.max_seconds:
-            raise TooCostly(f"about {estimate:.0f} s, over this server's limit of {self.max_seconds:.0f} s per run")
+            raise TooCostly(said(language, N_("about {seconds:.0f} s, over this server's limit of {limit:.0f} s per "
+                                              "run"), seconds=estimate, limit=self.max_seconds))
         job = Job(owner, kind, fn, kwargs, estimate, label, raw_estimate=self.speed.seconds(work), language=language)
         with self._lock:
-            if self.broken:
-                self._end(job, "failed", self.broken)
+            if self.broken is not None:
+                self._end(job, "failed", self._cannot_start(job))
                 return job
             if owner not in self._waiting and not self._running(owner):
                 self._line.append(owner)
@@ -128,7 +140,7 @@ class Pool:
                     self._waiting.pop(job.owner, None)
                     if job.owner in self._line:
                         self._line.remove(job.owner)
-                self._end(job, "stopped", "stopped before it started")
+                self._end(job, "stopped", said(job.language, N_("stopped before it started")))
             elif job.state == "running" and job.stop_asked is None:
                 job.stop_asked = time.monotonic()
                 worker = next((w for w in self._workers if w.job is job), None)
@@ -240,7 +252,8 @@ class Pool:
         elif kind == "done":
             job.result = rest[1]
             if rest[2]:
-                self._end(job, "stopped", job.message or "stopped by the learner; what it learned is kept")
+                self._end(job, "stopped", job.message or said(
+                    job.language, N_("stopped by the learner; what it learned is kept")))
             else:
                 self._end(job, "finished")
                 if job.raw_estimate > 0:  # learn how far off this kind's estimates are on this server
@@ -262,33 +275,42 @@ class Pool:
             waited = None if job.stop_asked is None else now - job.stop_asked
             if waited is not None and (waited > self.cancel_grace and not job.stop_heard or waited > PACK_SECONDS):
                 worker.process.kill()
-                self._lost(worker, "stopped", "stopped by the learner; the worker did not answer within "
-                                              f"{self.cancel_grace:g} s, so only the curves it had sent are kept")
+                self._lost(worker, "stopped", said(
+                    job.language, N_("stopped by the learner; the worker did not answer within {grace:g} s, so only "
+                                     "the curves it had sent are kept"), grace=self.cancel_grace))
             elif job.stop_asked is None and job.seconds() > 1.5 * self.max_seconds + 10:
-                job.message = f"stopped at this server's limit of {self.max_seconds:.0f} s per run"
+                job.message = said(job.language, N_("stopped at this server's limit of {limit:.0f} s per run"),
+                                   limit=self.max_seconds)
                 job.stop_asked = now
                 self._send(worker, ("cancel", id(job)))
 
     def _lost(self, worker: _Worker, state: str = "failed", message: str = "") -> None:
         """A worker died (killed, out of memory) or was killed: end its run, start a new worker in its place."""
         code = worker.process.wait()
-        if not message:
-            how = (f"killed by signal {-code}, often because the server ran out of memory" if code < 0
-                   else f"exit code {code}")
-            message = f"the worker process running it stopped ({how}); other runs are unaffected"
         if worker.job is not None:
-            self._end(worker.job, state, message)
+            self._end(worker.job, state, message or self._died(code, worker.job.language))
             self._free(worker)
         worker.conn.close()
         if not worker.ready:  # it died while starting: starting another the same way would loop forever
-            self.broken = f"a worker process could not start ({message})"
+            self.broken = code
             for owner in list(self._waiting):
                 for job in self._waiting.pop(owner):
-                    self._end(job, "failed", self.broken)
+                    self._end(job, "failed", self._cannot_start(job))
             self._line.clear()
-        if not self._closed and not self.broken:
+        if not self._closed and self.broken is None:
             self._workers[self._workers.index(worker)] = self._spawn()
             self.restarts += 1
+
+    @staticmethod
+    def _died(code: int, language: str) -> str:
+        """Why a worker process ended, from its exit code (negative: the signal that killed it)."""
+        how = (said(language, N_("killed by signal {signal}, often because the server ran out of memory"),
+                    signal=-code) if code < 0 else said(language, N_("exit code {code}"), code=code))
+        return said(language, N_("the worker process running it stopped ({how}); other runs are unaffected"), how=how)
+
+    def _cannot_start(self, job: Job) -> str:
+        return said(job.language, N_("a worker process could not start ({reason})"),
+                    reason=self._died(self.broken, job.language))
 
     def _free(self, worker: _Worker) -> None:
         owner, worker.job = worker.job.owner, None

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from core.curves import Curves
+from core.i18n import N_, _
 from core.settings import SHARED, Table
 
 FORMAT, VERSION, APP_VERSION = "nn-ground-up runs", 1, "0.2.0"
@@ -22,6 +23,8 @@ MAX_RUNS = 40  # unpinned runs kept per lesson; the oldest goes first
 MAX_FILE_BYTES = 20_000_000
 MAX_POINTS = 2_000_000  # numbers in one imported file
 STATUSES = ("finished", "stopped", "diverged", "failed")
+STATUS_TEXTS = {"finished": N_("Finished"), "stopped": N_("Stopped"), "failed": N_("Failed")}
+METRIC_NAMES = {"final loss": N_("final loss"), "test acc": N_("test acc")}
 STEPS = ("iteration", "step", "epoch", "batch")
 
 
@@ -39,20 +42,24 @@ class Run:
     created: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
 
     def status_text(self) -> str:
-        """Finished, Stopped, Failed, or 'Diverged at epoch 1, batch 14' (with the curve's name if several)."""
+        """Finished, Stopped, Failed, or 'Diverged at epoch 1, batch 14' (with the curve's name if several), in the
+        language on screen (the kept message is in the language of the page that kept it)."""
         if self.status == "diverged":
-            return self.message[:1].upper() + self.message[1:]
-        return self.status.capitalize()
+            where = status_of(self.curves)[1] or self.message
+            return where[:1].upper() + where[1:]
+        return _(STATUS_TEXTS[self.status])
 
-    def metrics(self) -> dict[str, float]:
-        """The last value of each curve's loss, and per-epoch values where there are any (test accuracy)."""
+    def metrics(self, shown: bool = False) -> dict[str, float]:
+        """The last value of each curve's loss, and per-epoch values where there are any (test accuracy); named in
+        the page's language when `shown` (an export keeps the English names)."""
         found = {}
         for name, c in self.curves.items():
             label = f" ({name})" if len(self.curves) > 1 else ""
+            said = {k: _(v) if shown else k for k, v in METRIC_NAMES.items()}
             if c.losses:
-                found[f"final loss{label}"] = c.losses[-1]
+                found[said["final loss"] + label] = c.losses[-1]
             if c.epoch_values.get("test acc"):
-                found[f"test acc{label}"] = c.epoch_values["test acc"][-1]
+                found[said["test acc"] + label] = c.epoch_values["test acc"][-1]
         return found
 
 
@@ -152,52 +159,55 @@ def _expect(condition: bool, message: str) -> None:
 
 
 def _numbers(values: Any, where: str, budget: list[int]) -> list[float]:
-    _expect(isinstance(values, list), f"{where} is not a list of numbers")
+    _expect(isinstance(values, list), _("{where} is not a list of numbers").format(where=where))
     budget[0] -= len(values)
-    _expect(budget[0] >= 0, f"the file holds more than {MAX_POINTS:,} numbers")
+    _expect(budget[0] >= 0, _("the file holds more than {limit:,} numbers").format(limit=MAX_POINTS))
     for v in values:
         _expect(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
-                f"{where} holds something that is not a finite number")
+                _("{where} holds something that is not a finite number").format(where=where))
     return [float(v) for v in values]
 
 
 def _series(raw: Any, where: str, budget: list[int]) -> dict[str, list[float]]:
-    _expect(isinstance(raw, dict) and len(raw) <= 20, f"{where} is not a table of curves")
+    _expect(isinstance(raw, dict) and len(raw) <= 20, _("{where} is not a table of curves").format(where=where))
     for name in raw:
-        _expect(isinstance(name, str) and 0 < len(name) <= 60, f"{where} has a curve with a bad name")
+        _expect(isinstance(name, str) and 0 < len(name) <= 60,
+                _("{where} has a curve with a bad name").format(where=where))
     return {name: _numbers(v, f"{where} › {name[:60]}", budget) for name, v in raw.items()}
 
 
 def _curves(raw: Any, where: str, budget: list[int]) -> Curves:
-    _expect(isinstance(raw, dict), f"{where} is not a curve")
+    _expect(isinstance(raw, dict), _("{where} is not a curve").format(where=where))
     values = _series(raw.get("values"), where, budget)
-    _expect("loss" in values, f"{where} has no loss curve")
+    _expect("loss" in values, _("{where} has no loss curve").format(where=where))
     step = raw.get("step")
-    _expect(step in STEPS, f"{where}: unknown step {str(step)[:20]!r}")
+    _expect(step in STEPS, _("{where}: unknown step {step}").format(where=where, step=repr(str(step)[:20])))
     diverged_at, per_epoch = raw.get("diverged_at"), raw.get("steps_per_epoch")
     for name, v in (("diverged_at", diverged_at), ("steps_per_epoch", per_epoch)):
         _expect(v is None or (isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 10**9),
-                f"{where}: {name} is not a step number")
+                _("{where}: {name} is not a step number").format(where=where, name=name))
     return Curves(values, diverged_at, step, per_epoch or None,
                   _series(raw.get("epoch_values", {}), where, budget))
 
 
 def _document(data: bytes | str) -> dict:
     """The parsed export, checked to be one: format, version, and a size that is safe to read."""
-    _expect(len(data) <= MAX_FILE_BYTES, f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")
+    _expect(len(data) <= MAX_FILE_BYTES, _("the file is larger than {megabytes} MB").format(
+        megabytes=MAX_FILE_BYTES // 1_000_000))
 
     def no_constants(name: str):
-        raise ImportRefused(f"the file holds {name}, which is not a number JSON allows")
+        raise ImportRefused(_("the file holds {name}, which is not a number JSON allows").format(name=name))
 
     try:
         doc = json.loads(data, parse_constant=no_constants)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ImportRefused(f"the file is not valid JSON ({str(err)[:80]})") from None
+        raise ImportRefused(_("the file is not valid JSON ({error})").format(error=str(err)[:80])) from None
     except RecursionError:
-        raise ImportRefused("the file is nested too deeply") from None
-    _expect(isinstance(doc, dict) and doc.get("format") == FORMAT, "this is not a runs file exported by the explorer")
-    _expect(doc.get("version") == VERSION, f"this runs file has version {str(doc.get('version'))[:10]}; "
-                                           f"this explorer reads version {VERSION}")
+        raise ImportRefused(_("the file is nested too deeply")) from None
+    _expect(isinstance(doc, dict) and doc.get("format") == FORMAT,
+            _("this is not a runs file exported by the explorer"))
+    _expect(doc.get("version") == VERSION, _("this runs file has version {version}; this explorer reads version "
+                                             "{ours}").format(version=str(doc.get("version"))[:10], ours=VERSION))
     return doc
 
 
@@ -208,32 +218,38 @@ def from_json(data: bytes | str, lesson: str, table: Table) -> tuple[list[Run], 
     """
     doc = _document(data)
     raw_runs = doc.get("runs")
-    _expect(isinstance(raw_runs, list) and len(raw_runs) <= 200, "the file's 'runs' is not a list of at most 200")
+    _expect(isinstance(raw_runs, list) and len(raw_runs) <= 200,
+            _("the file's 'runs' is not a list of at most 200"))
     runs, notices, budget = [], [], [MAX_POINTS]
     for i, raw in enumerate(raw_runs, start=1):
-        where = f"run {i} in the file"
-        _expect(isinstance(raw, dict), f"{where} is not a run")
+        where = _("run {number} in the file").format(number=i)
+        _expect(isinstance(raw, dict), _("{where} is not a run").format(where=where))
         if raw.get("lesson") != lesson:
-            notices.append(f"{where} belongs to another lesson ({str(raw.get('lesson'))[:30]}): left out")
+            notices.append(_("{where} belongs to another lesson ({lesson}): left out").format(
+                where=where, lesson=str(raw.get("lesson"))[:30]))
             continue
         settings = raw.get("settings")
-        _expect(isinstance(settings, dict), f"{where} has no settings")
+        _expect(isinstance(settings, dict), _("{where} has no settings").format(where=where))
         own = {k: v for k, v in settings.items() if k not in SHARED.names}
         values, problems = table.from_values(own)
         shared, shared_problems = SHARED.from_values({k: v for k, v in settings.items() if k in SHARED.names})
         for problem in problems + shared_problems:
             notices.append(f"{where}: {problem}")
-        kept = {k: values[k] for k in table.run_names()} | shared
+        kept = {k: values[k] for k in table.run_names()} | {k: shared[k] for k in SHARED.run_names()}
         curves = raw.get("curves")
-        _expect(isinstance(curves, dict) and 0 < len(curves) <= 20, f"{where} has no curves")
+        _expect(isinstance(curves, dict) and 0 < len(curves) <= 20, _("{where} has no curves").format(where=where))
         status = raw.get("status")
-        _expect(status in STATUSES, f"{where}: unknown status {str(status)[:20]!r}")
+        _expect(status in STATUSES, _("{where}: unknown status {status}").format(where=where,
+                                                                                 status=repr(str(status)[:20])))
         seconds = raw.get("seconds", 0.0)
-        _expect(isinstance(seconds, (int, float)) and math.isfinite(seconds), f"{where}: seconds is not a number")
+        _expect(isinstance(seconds, (int, float)) and math.isfinite(seconds),
+                _("{where}: seconds is not a number").format(where=where))
         device = raw.get("device", "cpu")
-        _expect(isinstance(device, str) and len(device) <= 40, f"{where}: the device is not a short text")
+        _expect(isinstance(device, str) and len(device) <= 40,
+                _("{where}: the device is not a short text").format(where=where))
         message = raw.get("message", "")
-        _expect(isinstance(message, str) and len(message) <= 300, f"{where}: the message is not a short text")
+        _expect(isinstance(message, str) and len(message) <= 300,
+                _("{where}: the message is not a short text").format(where=where))
         runs.append(Run(0, lesson, kept, {str(k)[:60]: _curves(c, f"{where} › {str(k)[:60]}", budget)
                                            for k, c in curves.items()},
                         status, message, float(seconds), device, bool(raw.get("pinned", False))))
@@ -246,18 +262,21 @@ def progress_from_json(data: bytes | str, known: dict[str, set[str]]) -> tuple[d
     Raise ImportRefused when it is malformed: anything but lessons mapping item ids to true or false.
     """
     raw = _document(data).get("progress", {})
-    _expect(isinstance(raw, dict) and len(raw) <= 50, "the file's progress is not a table of lessons")
+    _expect(isinstance(raw, dict) and len(raw) <= 50, _("the file's progress is not a table of lessons"))
     found, notices = {}, []
     for slug, items in raw.items():
-        _expect(isinstance(slug, str) and len(slug) <= 60, "the file's progress names a lesson with a bad name")
-        _expect(isinstance(items, dict) and len(items) <= 200, f"the progress of {slug[:60]} is not a table of items")
+        _expect(isinstance(slug, str) and len(slug) <= 60, _("the file's progress names a lesson with a bad name"))
+        _expect(isinstance(items, dict) and len(items) <= 200,
+                _("the progress of {lesson} is not a table of items").format(lesson=slug[:60]))
         for item, done in items.items():
-            _expect(isinstance(item, str) and len(item) <= 100, f"the progress of {slug[:60]} has a bad item name")
-            _expect(isinstance(done, bool), f"the progress of {slug[:60]} › {item[:100]} is not true or false")
+            _expect(isinstance(item, str) and len(item) <= 100,
+                    _("the progress of {lesson} has a bad item name").format(lesson=slug[:60]))
+            _expect(isinstance(done, bool), _("the progress of {lesson} › {item} is not true or false").format(
+                lesson=slug[:60], item=item[:100]))
         kept = {item: done for item, done in items.items() if item in known.get(slug, ())}
         if len(kept) < len(items):
-            notices.append(f"progress: {len(items) - len(kept)} item(s) of {slug[:60]} this explorer does not "
-                           "have were left out")
+            notices.append(_("progress: {count} item(s) of {lesson} this explorer does not have were left out").format(
+                count=len(items) - len(kept), lesson=slug[:60]))
         if kept:
             found[slug] = kept
     return found, notices

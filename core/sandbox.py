@@ -8,7 +8,8 @@ would share its memory and state) in its own process group, with hard limits on 
 size (0), open files (the three pipes) and processes (0: no fork; a server running as root first hands the child
 to the unprivileged user nobody, as root ignores that limit); the parent kills the group at a wall-clock
 deadline and refuses an oversized reply. Messages are .npz archives read with allow_pickle=False, so a reply
-cannot run code in the server.
+cannot run code in the server. The child knows no language: the first message carries its sentences
+(sandbox_worker.SENTENCES) translated here, and it sends back each error's line apart from its sentence.
 
 Why NumPy only: measured on the 2-core CI machine, a child that imports NumPy is ready in about 0.2 s and 25 MB,
 one that imports torch needs 2.7-5 s and 640 MB, longer than the time limit itself. The torch exercises therefore
@@ -30,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from core.i18n import _
+from core.sandbox_worker import SENTENCES
 
 WORKER = Path(__file__).with_name("sandbox_worker.py")
 MEMORY_MB = 768  # address space of the child: NumPy and its libraries take about 400 MB of it
@@ -73,23 +77,24 @@ class Sandbox:
     def __init__(self, code: str, function: str, arguments: list[str], returns: list[str],
                  flavour: str = "numpy", groups: dict[str, list[str]] | None = None, state: list[str] = ()):
         self.meta = {"code": code, "function": function, "arguments": arguments, "returns": returns,
-                     "flavour": flavour, "groups": groups or {}, "state": list(state)}
+                     "flavour": flavour, "groups": groups or {}, "state": list(state),
+                     "sentences": {key: _(text) for key, text in SENTENCES.items()}}  # the child knows no language
         self.process: subprocess.Popen | None = None
         self.startup_seconds = 0.0
 
     def __enter__(self) -> "Sandbox":
         if len(self.meta["code"]) > MAX_CODE_CHARS:
-            raise SandboxError(f"Your code is {len(self.meta['code']):,} characters long; at most "
-                               f"{MAX_CODE_CHARS:,} are accepted.")
+            raise SandboxError(_("Your code is {length:,} characters long; at most {limit:,} are accepted.").format(
+                length=len(self.meta["code"]), limit=MAX_CODE_CHARS))
         start = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-I", str(WORKER), str(MEMORY_MB), str(CPU_SECONDS)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV, cwd="/", start_new_session=True)
-        meta, _ = self.exchange(encode(self.meta), START_SECONDS)
+        meta = self.exchange(encode(self.meta), START_SECONDS)[0]
         self.startup_seconds = time.perf_counter() - start
         if "error" in meta:
             self.close()
-            raise SandboxError(f"Your code cannot run here: {meta['error']}")
+            raise SandboxError(_("Your code cannot run here: {error}").format(error=meta["error"]))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -109,8 +114,9 @@ class Sandbox:
         message = encode({}, {k: np.asarray(v) for k, v in arrays.items()})
         meta, outputs = self.exchange(message, CALL_SECONDS)
         if "error" in meta:
-            raise SandboxError(f"Your code stopped at {meta['error']}" if meta["error"].startswith("line ")
-                               else f"Your code failed: {meta['error']}")
+            sentence = (_("Your code failed: {error}") if meta.get("line") is None
+                        else _("Your code stopped at line {line}: {error}"))
+            raise SandboxError(sentence.format(line=meta.get("line"), error=meta["error"]))
         return Reply(outputs, meta.get("printed", ""))
 
     def exchange(self, message: bytes, seconds: float) -> tuple[dict, dict[str, np.ndarray]]:
@@ -132,7 +138,7 @@ class Sandbox:
                 if not events:
                     self.close()
                     raise SandboxError(self.death_sentence(timed_out=True))
-                for key, _ in events:
+                for key, _mask in events:
                     if key.fileobj is process.stdin:
                         try:
                             view = view[os.write(process.stdin.fileno(), view[:1 << 16]):]
@@ -150,19 +156,23 @@ class Sandbox:
                         (expected,) = struct.unpack(">Q", reply[:8])
                         if expected > REPLY_LIMIT:
                             self.close()
-                            raise SandboxError(f"Your code's answer was larger than {REPLY_LIMIT >> 20} MB.")
+                            raise SandboxError(_("Your code's answer was larger than {mb} MB.").format(
+                                mb=REPLY_LIMIT >> 20))
         return decode(bytes(reply[8:]))
 
     def death_sentence(self, timed_out: bool) -> str:
         """Return why the child stopped, in words."""
         code = self.process.wait()
         if timed_out:
-            return f"Your code took longer than {CALL_SECONDS:g} s and was stopped: is there a loop that never ends?"
+            return _("Your code took longer than {seconds:g} s and was stopped: is there a loop that never "
+                     "ends?").format(seconds=CALL_SECONDS)
         if code == -signal.SIGXCPU:
-            return f"Your code used more than {CPU_SECONDS} s of processor time and was stopped."
+            return _("Your code used more than {seconds} s of processor time and was stopped.").format(
+                seconds=CPU_SECONDS)
         if code in (-signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT):
-            return f"Your code was stopped: most likely it needed more than the {MEMORY_MB} MB of memory it may use."
-        return f"Your code stopped the sandbox (exit code {code})."
+            return _("Your code was stopped: most likely it needed more than the {mb} MB of memory it may "
+                     "use.").format(mb=MEMORY_MB)
+        return _("Your code stopped the sandbox (exit code {code}).").format(code=code)
 
 
 def run_once(code: str, function: str, arguments: list[str], returns: list[str], flavour: str = "numpy",

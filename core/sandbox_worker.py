@@ -26,8 +26,38 @@ NUMPY_NAMES = ("abs", "arange", "clip", "dot", "exp", "eye", "log", "matmul", "m
                "zeros_like")
 
 
+def N_(message: str) -> str:
+    """Mark a sentence for translation (Babel extracts it); this process knows no language and imports no project."""
+    return message
+
+
+# What the sandbox says to the learner, by key. The server sends them translated in the first message (see
+# core/sandbox.py), so a refusal reads in the learner's language; until then they are English.
+SENTENCES = {
+    "attribute": N_("`.{name}` is not available in exercises."),
+    "write": N_("a {kind} cannot be changed here."),
+    "import": N_("`import {name}` is not allowed: use only the names you are given (np, torch, ...)."),
+    "name": N_("`{name}` is not available here: use only the names you are given (np, torch, ...)."),
+    "printed": N_("it printed more than {limit:,} characters; print only small things."),
+    "not_array": N_("{name} should be an array, but your code gave a {kind}."),
+    "no_function": N_("define a function called `{function}`."),
+    "returns": N_("`{function}` should return {count} values ({names}); yours returned {returned}."),
+    "memory": N_("it needed more than the {mb} MB of memory it may use."),
+    "recursion": N_("it called itself too deeply."),
+}
+said = dict(SENTENCES)  # replaced by the server's translations
+
+
+def say(key: str, **values) -> str:
+    """Return the sentence `key` in the learner's language, its {names} filled in."""
+    return said[key].format(**values)
+
+
 class SandboxRefusal(Exception):
-    """Something the sandbox will not do, with the sentence to show."""
+    """Something the sandbox will not do: say(key, **values) is the sentence to show."""
+
+    def __init__(self, key: str, **values):
+        super().__init__(say(key, **values))
 
 
 # ---- torch-like tensors over NumPy (torch itself takes 3 s to import; see core/sandbox.py) ------------------
@@ -219,7 +249,7 @@ TORCH = Namespace(no_grad=NoGrad, tensor=Tensor, arange=tensor_function(np.arang
 def guarded_getattr(obj, name):
     """Refuse '_' names, str.format and the attributes that reach files, raw memory or the class tree."""
     if name in DENIED_ATTRIBUTES or name.startswith("_") or (isinstance(obj, str) and name == "format"):
-        raise SandboxRefusal(f"`.{name}` is not available in exercises.")
+        raise SandboxRefusal("attribute", name=name)
     return getattr(obj, name)  # a missing attribute is an AttributeError, not None
 
 
@@ -227,14 +257,14 @@ def guarded_write(obj):
     """Allow item and attribute writes only on arrays, tensors, lists and dicts the code holds."""
     if isinstance(obj, (np.ndarray, Tensor, list, dict)):
         return obj
-    raise SandboxRefusal(f"a {type(obj).__name__} cannot be changed here.")
+    raise SandboxRefusal("write", kind=type(obj).__name__)
 
 
 def refuse_import(name, globals=None, locals=None, fromlist=None, level=0):
     """Refuse every import statement; give NumPy's C code the submodules it looks up (it passes fromlist=[])."""
     if fromlist == [] and name.startswith("numpy.") and name in sys.modules:
         return sys.modules[name]
-    raise SandboxRefusal(f"`import {name}` is not allowed: use only the names you are given (np, torch, ...).")
+    raise SandboxRefusal("import", name=name)
 
 
 INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -259,7 +289,7 @@ class Printed:
             def write(self, text):
                 printed.size += len(text)
                 if printed.size > PRINT_LIMIT:
-                    raise SandboxRefusal(f"it printed more than {PRINT_LIMIT:,} characters; print only small things.")
+                    raise SandboxRefusal("printed", limit=PRINT_LIMIT)
                 printed.parts.append(text)
 
             def _call_print(self, *objects, **kwargs):
@@ -289,7 +319,7 @@ def to_array(name: str, value) -> np.ndarray:
         array = np.asarray(value)
         if array.dtype.kind in "biuf":
             return array
-    raise SandboxRefusal(f"{name} should be an array, but your code gave a {type(value).__name__}.")
+    raise SandboxRefusal("not_array", name=name, kind=type(value).__name__)
 
 
 def run_call(code, meta: dict, arrays: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], str]:
@@ -314,14 +344,14 @@ def run_call(code, meta: dict, arrays: dict[str, np.ndarray]) -> tuple[dict[str,
     exec(code, scope)
     function = scope.get(meta["function"])
     if not callable(function):
-        raise SandboxRefusal(f"define a function called `{meta['function']}`.")
+        raise SandboxRefusal("no_function", function=meta["function"])
     result = function(*(values[a] for a in meta["arguments"]))
     names = meta["returns"]
     if len(names) > 1:
         if not isinstance(result, (tuple, list)) or len(result) != len(names):
             count = len(result) if isinstance(result, (tuple, list)) else 1
-            raise SandboxRefusal(f"`{meta['function']}` should return {len(names)} values ({', '.join(names)}); "
-                                 f"yours returned {count}.")
+            raise SandboxRefusal("returns", function=meta["function"], count=len(names), names=", ".join(names),
+                                 returned=count)
     else:
         result = [result] if names else []
     outputs = {name: to_array(name, value) for name, value in zip(names, result)}
@@ -333,16 +363,16 @@ def run_call(code, meta: dict, arrays: dict[str, np.ndarray]) -> tuple[dict[str,
     return outputs, "".join(printed.parts)
 
 
-def learner_error(error: BaseException) -> str:
-    """Return the error as one sentence with the line of the learner's code it came from."""
+def learner_error(error: BaseException) -> dict:
+    """Return the error as one sentence, and the line of the learner's code it came from (None when unknown)."""
     lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == FILENAME]
-    where = f"line {lines[-1]}: " if lines else ""
+    line = lines[-1] if lines else None
     if isinstance(error, SandboxRefusal):
-        return f"{where}{error}"
+        return {"error": str(error), "line": line}
     if isinstance(error, NameError):
         name = str(error).split("'")[1] if "'" in str(error) else str(error)
-        return f"{where}`{name}` is not available here: use only the names you are given (np, torch, ...)."
-    return f"{where}{type(error).__name__}: {error}"
+        return {"error": say("name", name=name), "line": line}
+    return {"error": f"{type(error).__name__}: {error}", "line": line}  # Python's own words, as Python wrote them
 
 
 # ---- messages ------------------------------------------------------------------------------------------------
@@ -404,6 +434,7 @@ def main() -> None:
     if setup is None:
         return
     meta, _ = setup
+    said.update({key: text for key, text in meta.get("sentences", {}).items() if key in said})
     compiled = compile_restricted_exec(meta["code"], FILENAME)
     if compiled.errors:
         write_message(stdout, {"error": "; ".join(compiled.errors)})
@@ -414,13 +445,13 @@ def main() -> None:
         try:
             outputs, printed = run_call(compiled.code, {**meta, **call}, arrays)
         except MemoryError:
-            write_message(stdout, {"error": f"it needed more than the {sys.argv[1]} MB of memory it may use."})
+            write_message(stdout, {"error": say("memory", mb=sys.argv[1])})
             continue
         except RecursionError:
-            write_message(stdout, {"error": "it called itself too deeply."})
+            write_message(stdout, {"error": say("recursion")})
             continue
         except Exception as error:  # any mistake in the learner's code becomes a sentence
-            write_message(stdout, {"error": learner_error(error)})
+            write_message(stdout, learner_error(error))
             continue
         write_message(stdout, {"printed": printed}, outputs)
 

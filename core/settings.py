@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.i18n import LANGUAGES, N_
+from core.i18n import LANGUAGES, N_, _
 
 MAX_TEXT = 200  # longest value accepted from a link or a file, in characters
 LR_CHOICES = tuple(float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 3, 5))  # 1e-9 ... 5, exact literals
@@ -35,18 +35,19 @@ class Setting:
     labels: Callable[[Any], str] | None = None  # how to show an option, when fmt is not enough
     widget: str = ""  # number, slider, select_slider, selectbox, radio, toggle, multiselect, text ("" picks by kind)
     in_run: bool = True  # part of what a run records (False: it changes only a side experiment or the view)
+    in_link: bool = False  # always in a link, even at its default (the language: else the browser's would decide)
 
     def show(self, value: Any) -> str:
         """The value as the page shows it."""
         if self.kind == "multi":
-            return ", ".join(self.show_one(v) for v in value) or "none"
+            return ", ".join(self.show_one(v) for v in value) or _("none")
         return self.show_one(value)
 
     def show_one(self, value: Any) -> str:
         if self.labels is not None:
             return self.labels(value)
         if self.kind == "bool":
-            return "on" if value else "off"
+            return _("on") if value else _("off")
         if self.fmt and isinstance(value, (int, float)):
             return format(value, self.fmt)
         return str(value)
@@ -72,17 +73,20 @@ class Setting:
                 return True, None
             if text.lower() in ("0", "false", "off", "no"):
                 return False, None
-            raise ValueError("is not on or off (1 or 0)")
+            raise ValueError(_("is not on or off (1 or 0)"))
         if self.kind == "int":
             try:
                 number = int(text)
             except ValueError:
-                raise ValueError("is not a whole number") from None
+                raise ValueError(_("is not a whole number")) from None
             return self.clamp(number)
         if self.kind == "float":
-            number = float(text)  # ValueError names the text
+            try:
+                number = float(text)
+            except ValueError:  # Python's own words, in the page's language
+                raise ValueError(_("could not convert string to float: {text}").format(text=repr(text))) from None
             if not math.isfinite(number):
-                raise ValueError("is not a finite number")
+                raise ValueError(_("is not a finite number"))
             return self.clamp(number)
         if self.kind == "choice":
             return self.choose(text)
@@ -90,21 +94,24 @@ class Setting:
             chosen, dropped = [], []
             for part in filter(None, (p.strip() for p in text.split(","))):
                 try:
-                    value, _ = self.choose(part, snap=False)
+                    value = self.choose(part, snap=False)[0]
                 except ValueError:
                     dropped.append(part)
                     continue
                 if value not in chosen:
                     chosen.append(value)
             chosen = [o for o in self.options if o in chosen]  # in the table's order
-            return chosen, (f"dropped {', '.join(map(quote, dropped))}: not among the options" if dropped else None)
+            return chosen, (_("dropped {values}: not among the options").format(values=", ".join(map(quote, dropped)))
+                            if dropped else None)
         return text, None
 
     def clamp(self, number: float) -> tuple[float, str | None]:
         if self.min is not None and number < self.min:
-            return type(number)(self.min), f"{number} is below the smallest allowed, {self.show(self.min)}"
+            return type(number)(self.min), _("{value} is below the smallest allowed, {limit}").format(
+                value=number, limit=self.show(self.min))
         if self.max is not None and number > self.max:
-            return type(number)(self.max), f"{number} is above the largest allowed, {self.show(self.max)}"
+            return type(number)(self.max), _("{value} is above the largest allowed, {limit}").format(
+                value=number, limit=self.show(self.max))
         return number, None
 
     def choose(self, text: str, snap: bool = True) -> tuple[Any, str | None]:
@@ -122,8 +129,9 @@ class Setting:
                 positive = number > 0 and all(o > 0 for o in numeric)  # compare on a log scale (learning rates)
                 distance = (lambda o: abs(math.log(o / number))) if positive else (lambda o: abs(o - number))
                 nearest = min(numeric, key=distance)
-                return nearest, f"{text} is not one of the choices: using the nearest, {self.show(nearest)}"
-        raise ValueError("is not one of the choices")
+                return nearest, _("{value} is not one of the choices: using the nearest, {nearest}").format(
+                    value=text, nearest=self.show(nearest))
+        raise ValueError(_("is not one of the choices"))
 
     def check(self, value: Any) -> None:
         """Raise ValueError unless `value` is a valid value of this setting (for the table's own defaults)."""
@@ -177,26 +185,30 @@ class Table:
 
     def from_params(self, params: Mapping[str, str | Iterable[str]], ignore: Iterable[str] = ()
                     ) -> tuple[dict[str, Any], list[str]]:
-        """Values from query parameters (defaults for the rest) and a notice for each value not taken as it was."""
+        """Values from query parameters (defaults for the rest) and a notice for each value not taken as it was, in
+        the current language."""
         values, notices = self.defaults(), []
         for key, raw in params.items():
             if key in ignore:
                 continue
             text = raw if isinstance(raw, str) else ",".join(raw)
             if len(key) > MAX_TEXT or key not in self.names:
-                notices.append(f"{quote(key)} is not a setting of this lesson: ignored")
+                notices.append(_("{name} is not a setting of this lesson: ignored").format(name=quote(key)))
                 continue
             setting = self[key]
+            label = _(setting.label)
             if len(text) > MAX_TEXT:
-                notices.append(f"{setting.label}: a value {len(text):,} characters long was ignored")
+                notices.append(_("{setting}: a value {length:,} characters long was ignored").format(
+                    setting=label, length=len(text)))
                 continue
             try:
                 values[key], notice = setting.parse(text)
             except ValueError as err:
-                notices.append(f"{setting.label}: {quote(text)} {err}; using {setting.show(setting.default)}")
+                notices.append(_("{setting}: {value} {problem}; using {default}").format(
+                    setting=label, value=quote(text), problem=err, default=setting.show(setting.default)))
                 continue
             if notice:
-                notices.append(f"{setting.label}: {notice}")
+                notices.append(_("{setting}: {notice}").format(setting=label, notice=notice))
         return values, notices
 
     def from_values(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -214,7 +226,7 @@ class Table:
     def to_params(self, values: Mapping[str, Any]) -> dict[str, str]:
         """The query parameters for `values`: only those that differ from the default, to keep links short."""
         return {s.name: s.encode(values[s.name]) for s in self.settings
-                if s.name in values and values[s.name] != s.default}
+                if s.name in values and (values[s.name] != s.default or s.in_link)}
 
     def describe(self, values: Mapping[str, Any], names: Iterable[str] | None = None) -> str:
         """'lr = 1e-04, H = 50': the named settings (all by default) as the page shows them."""
@@ -231,9 +243,10 @@ class Table:
 
 SHARED = Table((
     Setting("lang", N_("Language"), "en", "choice", options=tuple(LANGUAGES), labels=LANGUAGES.get, widget="radio",
-            in_run=False, help=N_("Kept in the link. Without one, your browser's preferred language decides.")),
-    Setting("device", "Device", "auto", "text", help="Only devices that are really present are offered. "
-            "NumPy lessons always run on the CPU."),
-    Setting("seed", "Random seed", 0, min=0, max=2**31 - 1, help="Same seed, same data, same initial weights, "
-            "same curves."),
+            in_run=False, in_link=True,
+            help=N_("Kept in the link. Without one, your browser's preferred language decides.")),
+    Setting("device", N_("Device"), "auto", "text", help=N_("Only devices that are really present are offered. "
+                                                            "NumPy lessons always run on the CPU.")),
+    Setting("seed", N_("Random seed"), 0, min=0, max=2**31 - 1, help=N_("Same seed, same data, same initial "
+                                                                        "weights, same curves.")),
 ))

@@ -11,14 +11,15 @@ from torch import nn
 from core.charts import LAYOUT
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
+from core.i18n import N_, _
 from core.settings import Setting, Table, lr_setting
 
 SETTINGS = Table((
-    lr_setting("lr", "learning rate", 1e-6),
-    Setting("num_iters", "iterations", 500, min=1, max=2000, step=50),
-    Setting("H", "H (hidden units)", 100, min=1, max=1000),
-    Setting("normal_init", "Redraw weights with nn.init.normal_", True, "bool"),
-    Setting("dropout", "dropout probability p", 0.5, "float", min=0.0, max=0.9, step=0.1, widget="slider",
+    lr_setting("lr", N_("learning rate"), 1e-6),
+    Setting("num_iters", N_("iterations"), 500, min=1, max=2000, step=50),
+    Setting("H", N_("H (hidden units)"), 100, min=1, max=1000),
+    Setting("normal_init", N_("Redraw weights with nn.init.normal_"), True, "bool"),
+    Setting("dropout", N_("dropout probability p"), 0.5, "float", min=0.0, max=0.9, step=0.1, widget="slider",
             in_run=False),
 ))
 
@@ -113,11 +114,11 @@ def parameter_table(model: nn.Module) -> list[dict[str, object]]:
 def weights_histogram_figure(run: Curves) -> go.Figure:
     """Overlaid histograms of the first layer's weights before and after training."""
     fig = go.Figure()
-    for name in ("before", "after"):
+    for name in (N_("before"), N_("after")):
         w = run.outputs[name]
-        fig.add_trace(go.Histogram(x=w.flatten().numpy(), name=name, opacity=0.6, nbinsx=60))
-    fig.update_layout(title="First-layer weights", barmode="overlay", xaxis_title="weight value",
-                      yaxis_title="count", **LAYOUT)
+        fig.add_trace(go.Histogram(x=w.flatten().numpy(), name=_(name), opacity=0.6, nbinsx=60))
+    fig.update_layout(title=_("First-layer weights"), barmode="overlay", xaxis_title=_("weight value"),
+                      yaxis_title=_("count"), **LAYOUT)
     return fig
 
 

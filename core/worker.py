@@ -16,6 +16,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from core.curves import Curves
+from core.i18n import _
 
 JOB_MODULES = ("core.jobs",)  # the only modules whose functions a worker runs
 
@@ -81,16 +82,16 @@ def merge_tails(into: dict[str, Curves], tails: dict[str, dict[str, Any]]) -> No
 
 def resolve(name: str):
     """The job function 'module:function', from the job modules only."""
-    module, _, function = name.partition(":")
+    module, _colon, function = name.partition(":")
     if module not in JOB_MODULES:
-        raise ValueError(f"not a job module: {module}")
+        raise ValueError(_("not a job module: {module}").format(module=module))
     return getattr(importlib.import_module(module), function)
 
 
 def describe(err: BaseException) -> str:
-    """A learner-readable reason for a failed job."""
+    """A learner-readable reason for a failed job, in the job's language (set by `main`)."""
     if type(err).__name__ == "OutOfMemoryError" or isinstance(err, MemoryError):
-        return "the device ran out of memory: try a smaller batch size or fewer hidden units"
+        return _("the device ran out of memory: try a smaller batch size or fewer hidden units")
     return f"{type(err).__name__}: {err}"
 
 
@@ -112,7 +113,7 @@ def main(fd: int, threads: int, nice: int) -> None:
             return
         if message[0] != "run":
             continue  # a cancel for a job that has already ended
-        _, job_id, fn, kwargs, language = message
+        job_id, fn, kwargs, language = message[1:]
         i18n.use(language)
         progress = Progress(conn, job_id)
         try:

@@ -10,14 +10,15 @@ HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 
 
 def open_page(slug: str, query: dict[str, str] | None = None, lang: str | None = None) -> AppTest:
-    """Run Home.py (so the sidebar settings exist), then switch to the lesson page ('' stays Home), as a learner
+    """Run Home.py (so the sidebar settings exist), then switch to the lesson page ('' stays Home; a
+    name ending in .py is a page file under app/), as a learner
     would; `query` is the link's parameters, `lang` a shorthand for {"lang": lang}."""
     at = AppTest.from_file(HOME, default_timeout=120)
     for key, value in {**(query or {}), **({"lang": lang} if lang else {})}.items():
         at.query_params[key] = value
     at.run()
     if slug:
-        at.switch_page(f"lesson_pages/{slug}.py").run()
+        at.switch_page(slug if slug.endswith(".py") else f"lesson_pages/{slug}.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

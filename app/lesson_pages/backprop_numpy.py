@@ -18,6 +18,7 @@ from core.backprop_numpy import derivation, gradcheck
 from core.backprop_numpy import network as bp
 from core.checkpoints import ratio_option
 from core.curves import Curves
+from core.i18n import _
 
 MASK_VERDICT = {(): "neither", ("W1",): "only grad_W1", ("W2",): "only grad_W2", ("W1", "W2"): "both"}
 
@@ -48,7 +49,8 @@ cols = st.columns(6)
 N, D_in, H, D_out, num_iters, lr = (settings.widget(name, col) for name, col in
                                     zip(("N", "D_in", "H", "D_out", "num_iters", "lr"), cols))
 seed = ui.seed()
-st.caption(f"Seed {seed} (sidebar). NumPy computes on the CPU in float64 whatever device is chosen.")
+st.caption(_("Seed {seed} (sidebar). NumPy computes on the CPU in float64 whatever device is chosen.").format(
+    seed=seed))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -56,60 +58,60 @@ def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: in
     return bp.train(N, D_in, H, D_out, lr, num_iters, seed)
 
 
-@st.cache_data(max_entries=32, show_spinner="Checking the gradients…")  # 4.5 s each at the largest sizes
+@st.cache_data(max_entries=32, show_spinner=_("Checking the gradients…"))  # 4.5 s each at the largest sizes
 def check_gradients(N: int, D_in: int, H: int, D_out: int, seed: int, mask_relu: bool,
                     device: str) -> gradcheck.GradCheck:
     return gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=mask_relu, device=device)
 
 
 # ---- training result beside its code --------------------------------------------------------------------
-st.header("Training")
+st.header(_("Training"))
 left, right = st.columns([5, 6])
 with left:  # a large run trains in the server's pool: its progress shows here, and the page goes on meanwhile
     kwargs = dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)
-    ran = background.compute("bp_train", "backprop_numpy", "Lesson 1 training", bp.train, kwargs, num_iters,
-                             costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: (
-                                 f"Lower the iterations to {max(50, int(num_iters * fits) // 50 * 50)} or "
-                                 "fewer, or N, D_in or H."), lambda: run_training(**kwargs))
+    ran = background.compute("bp_train", "backprop_numpy", _("Lesson 1 training"), bp.train, kwargs, num_iters,
+                             costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: _(
+                                 "Lower the iterations to {iterations} or fewer, or N, D_in or H.").format(
+                                 iterations=max(50, int(num_iters * fits) // 50 * 50)), lambda: run_training(**kwargs))
     result = None if ran is None else ran[0]
     if result is not None:
         history.record("backprop_numpy", settings, {"training": result}, ran[1], "cpu")
-        ui.report_divergence("Training", result)
-        ui.chart(charts.loss_figure({"training loss": result.losses}, title="Training loss (log scale)",
-                                           diverged_at=result.diverged_at), key="bp_loss")
+        ui.report_divergence(_("Training"), result)
+        ui.chart(charts.loss_figure({_("training loss"): result.losses}, title=_("Training loss (log scale)"),
+                                    diverged_at=result.diverged_at), key="bp_loss")
     if result is not None and result.losses:
-        shown = [("first loss", f"{result.losses[0]:.3g}"), ("final loss", f"{result.losses[-1]:.3g}")]
+        shown = [(_("first loss"), f"{result.losses[0]:.3g}"), (_("final loss"), f"{result.losses[-1]:.3g}")]
         if result.losses[-1] > 0:
-            shown.append(("orders of magnitude", f"{math.log10(result.losses[0] / result.losses[-1]):.1f}"))
+            shown.append((_("orders of magnitude"), f"{math.log10(result.losses[0] / result.losses[-1]):.1f}"))
         ui.metrics(*shown)
 with right:
     ui.show_source(bp.train, bp.forward, bp.backward, calls=[ui.call_text(
         bp.train, N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)])
 history.show("backprop_numpy", settings)
 
-st.subheader("Every array, and its shape")
+st.subheader(_("Every array, and its shape"))
 st.table(
-    [{"array": name, "shape": " × ".join(map(str, shape)), "what it is": meaning}
+    [{_("array"): name, _("shape"): " × ".join(map(str, shape)), _("what it is"): _(meaning)}
      for name, shape, meaning in bp.tensor_shapes(N, D_in, H, D_out)],
     hide_index=True)
 
-st.header("Step through one iteration")
+st.header(text.title("Step through one iteration"))
 stepper.show(seed, text["Step through one iteration"])
 
 # ---- the derivation, general then this network, each formula beside the line that computes it -------
-st.header("Deriving the backward pass")
+st.header(text.title("Deriving the backward pass"))
 intro, derivation_steps = steps(text["Deriving the backward pass"])
 st.markdown(intro)
 for heading, body in derivation_steps:
     with st.expander(heading):
         st.markdown(body)
 
-st.subheader("The recursion as code")
+st.subheader(text.title("The recursion as code"))
 same = derivation.special_case_error(N, D_in, H, D_out, seed)
 st.markdown(fill(text["The recursion as code"], special_case_error=f"{max(same.values()):.1g}"))
 ui.show_source(derivation.backprop, derivation.forward_layers, derivation.lesson_network_gradients, height=360)
 
-st.subheader("Lesson 1 as a special case")
+st.subheader(text.title("Lesson 1 as a special case"))
 intro, special_steps = steps(text["Lesson 1 as a special case"])
 st.markdown(intro)
 for heading, body in special_steps:
@@ -120,11 +122,11 @@ for heading, body in special_steps:
                          for line in derivation.lines_assigning(fn, name)), language="python", wrap_lines=True)
 
 # ---- gradient check -------------------------------------------------------------------------------------
-st.header("Checking the gradients")
+st.header(text.title("Checking the gradients"))
 st.markdown(text["Checking the gradients"])
 device = ui.device()
 if device is not None and device.type == "mps":  # Apple's Metal backend has no float64
-    st.info("MPS has no float64, so the autograd reference runs on the CPU.")
+    st.info(_("MPS has no float64, so the autograd reference runs on the CPU."))
     device = torch.device("cpu")
 
 unmasked = None if device is None else check_gradients(N, D_in, H, D_out, seed, False, str(device))
@@ -133,11 +135,11 @@ broken = settings.widget("broken")
 if unmasked is not None:
     check = unmasked if broken else check_gradients(N, D_in, H, D_out, seed, True, str(device))
     # the correct check is always on show; the broken one is the answer to the prediction above it
-    verdict = st.expander("The check's verdict", expanded=revealed) if broken else st.container()
+    verdict = st.expander(_("The check's verdict"), expanded=revealed) if broken else st.container()
     if check.passed:
-        verdict.success("**Gradient check passed**: the hand-written gradients match both references.")
+        verdict.success(_("**Gradient check passed**: the hand-written gradients match both references."))
     else:
-        verdict.error("**Gradient check failed**: the hand-written gradients disagree with the references.")
+        verdict.error(_("**Gradient check failed**: the hand-written gradients disagree with the references."))
     if broken:
         verdict.markdown(fill(text["The broken check"], W1_autograd=f"{check.autograd_error['W1']:.2f}",
                               W1_finite_diff=f"{check.finite_diff_error['W1']:.2f}",
@@ -146,10 +148,11 @@ if unmasked is not None:
     with left:
         g = st.columns(2)
         ui.chart(charts.error_bars_figure(check.autograd_error, gradcheck.AUTOGRAD_TOL,
-                                          f"vs autograd, float64 on {check.device}"), key="bp_autograd", where=g[0])
+                                          _("vs autograd, float64 on {device}").format(device=check.device)),
+                 key="bp_autograd", where=g[0])
         ui.chart(charts.error_bars_figure(check.finite_diff_error, gradcheck.FINITE_DIFF_TOL,
-                                                   f"vs finite differences, {check.num_samples} entries each"),
-                          key="bp_finite_diff", where=g[1])
+                                          _("vs finite differences, {count} entries each").format(
+                                              count=check.num_samples)), key="bp_finite_diff", where=g[1])
     with right:
         ui.show_source(gradcheck.check_gradients, gradcheck.check_problem, gradcheck.autograd_gradients,
                        gradcheck.finite_difference, gradcheck.relative_error, height=360)
@@ -158,24 +161,25 @@ if broken and device is not None and result is not None:
 
 # ---- the honest note ------------------------------------------------------------------------------------
 if result is None or not result.losses:
-    st.info("The sections on what the network learned and on large learning rates appear when the run above "
-            "has ended.")
+    st.info(_("The sections on what the network learned and on large learning rates appear when the run above "
+              "has ended."))
 else:
     figures = bp.loss_figures(result, N, D_in, H, D_out)
     shown = {name: number(value) for name, value in figures.items()}
-    st.header("What this network really learned")
+    st.header(text.title("What this network really learned"))
     held_out = result.values["held-out loss"][-1]
     revealed = (checkpoints.ask("backprop_numpy", "heldout", ratio_option(held_out, figures["final_loss"]),
                                 dict(num_iters=num_iters, lr=lr, **figures))
                 & checkpoints.ask("backprop_numpy", "baseline", figures["baseline"], dict(N=N, D_out=D_out)))
-    learned = st.expander("What it learned, and the held-out curve", expanded=revealed)
+    learned = st.expander(_("What it learned, and the held-out curve"), expanded=revealed)
     learned.markdown(fill(text["What this network really learned"], **shown))
     baseline = figures["baseline"]
-    ui.chart(charts.loss_figure({"training batch": result.losses, "held-out batch": result.values[
-        "held-out loss"]}, title="Training versus held-out loss", diverged_at=result.diverged_at,
-        reference=(f"predict 0: about {baseline:.0f}", baseline)), key="bp_heldout", where=learned)
+    ui.chart(charts.loss_figure({_("training batch"): result.losses, _("held-out batch"): result.values[
+        "held-out loss"]}, title=_("Training versus held-out loss"), diverged_at=result.diverged_at,
+        reference=(_("predict 0: about {baseline:.0f}").format(baseline=baseline), baseline)), key="bp_heldout",
+        where=learned)
 
-    st.header("When the learning rate is too large")
+    st.header(text.title("When the learning rate is too large"))
     st.markdown(fill(text["When the learning rate is too large"], **shown))
 
 exercises.show("backprop_numpy")

@@ -12,8 +12,9 @@ import live_training as live
 import ui
 from core import costs, jobs, mlp, training
 from core.classifier import init_weights
+from core.i18n import _
 
-text = ui.lesson_intro("mlp")
+text = ui.lesson_intro("mlp", jump_to_train=True)
 
 device = ui.require_device()
 dataset = live.data(device)
@@ -21,7 +22,8 @@ dataset = live.data(device)
 settings = ui.lesson_controls("mlp")
 presets = settings.table.presets
 for col, name in zip(st.columns(len(presets) + 2), presets):
-    col.button(f"Preset: {name}", on_click=settings.set, args=(presets[name],), key=f"preset_{name}")
+    col.button(_("Preset: {name}").format(name=_(name)), on_click=settings.set, args=(presets[name],),
+               key=f"preset_{name}")
 lr, num_hiddens, activation, optimizer, batch_size, num_epochs, cosine, versions = (
     settings.widget(name, col) for name, col in zip(settings.table.names, st.columns(4) + st.columns(4)))
 seed = ui.seed()
@@ -44,41 +46,44 @@ with right:
 checkpoints.ask("mlp", "num_params", sum(p.numel() for p in init_weights([784, num_hiddens, 10], seed, "cpu")),
                 dict(num_hiddens=num_hiddens))  # the weights mlp() starts both versions from
 if not versions:
-    st.warning("Choose at least one version to train.")
+    st.warning(_("Choose at least one version to train."))
 else:
     run = live.train_controls(settings, run_settings, build,
         costs.fashion_training(num_hiddens, batch_size, num_epochs, len(versions)))
-    checkpoints.ask("mlp", "sigmoid_relu", mlp.ahead_after(history.of("mlp").runs, run_settings), pending=(
+    checkpoints.ask("mlp", "sigmoid_relu", mlp.ahead_after(history.of("mlp").runs, run_settings), pending=_(
         "The verdict comes once a sigmoid run and a relu run have finished at least 3 epochs each, with the other "
         "settings as now: train both."), context={k: v for k, v in run_settings.items() if k != "activation"})
     checkpoints.ask("mlp", "test_acc", 100 * run.histories[versions[0]].epoch_values["test acc"][-1]
                     if live.finished(run, run_settings) else None, dict(version=versions[0], num_epochs=num_epochs),
-                    pending="Press **Train**: the verdict comes when a run with these settings finishes.",
+                    pending=_("Press **Train**: the verdict comes when a run with these settings finishes."),
                     context=run_settings)
     if run is not None:
         live.show_results("mlp", run, run_settings, dataset, lambda model: (
-            "What the first 20 hidden units respond to", model.input_weights()[:, :20],
-            [f"unit {i}" for i in range(20)]))
+            _("What the first 20 hidden units respond to"), model.input_weights()[:, :20],
+            [_("unit {i}").format(i=i) for i in range(20)]))
 history.show("mlp", settings)
 
 # ---- the tutorial's lr 100, divided by the batch size ----------------------------------------------------
-st.header("The tutorial's learning rate of 100")
+st.header(text.title("The tutorial's learning rate of 100"))
 st.markdown(text["The tutorial's learning rate of 100"])
 X, y = mlp.first_batch(dataset, batch_size, seed)
 step = mlp.compare_tutorial_step(X, y, mlp.TUTORIAL_LR, num_hiddens, activation, seed)
 verdict = ("the same step" if step.largest_difference <= 1e-15 * step.largest_update
-           else "not the same step")
+           else "not the same step")  # a checkpoint option: compared in English, shown translated
 revealed = checkpoints.ask("mlp", "tutorial_step", verdict, dict(batch_size=step.batch_size, plain_lr=step.plain_lr))
 left, right = st.columns([2, 3])
-with left, st.expander("The two updates, measured", expanded=revealed):
-    st.table([{"update": f"tutorial: p -= {step.lr:g} * p.grad / {step.batch_size}",
-               "largest change of a weight": f"{step.largest_update:.3e}"},
-              {"update": f"plain SGD: p -= {step.plain_lr:g} * p.grad",
-               "largest change of a weight": f"{step.largest_plain_update:.3e}"}], hide_index=True)
-    st.metric("largest difference between the two results", f"{step.largest_difference:.1e}")
-    st.caption(f"One batch of {step.batch_size} images (mean loss {step.loss:.4f}), {num_hiddens} {activation} "
-               f"units, weights of seed {seed}, in float64: {verdict}. With learning rate {step.lr:g} and no "
-               f"division the changes would be {step.batch_size} times larger.")
+with left, st.expander(_("The two updates, measured"), expanded=revealed):
+    st.table([{_("update"): _("tutorial: p -= {lr:g} * p.grad / {batch_size}").format(lr=step.lr,
+                                                                                       batch_size=step.batch_size),
+               _("largest change of a weight"): f"{step.largest_update:.3e}"},
+              {_("update"): _("plain SGD: p -= {lr:g} * p.grad").format(lr=step.plain_lr),
+               _("largest change of a weight"): f"{step.largest_plain_update:.3e}"}], hide_index=True)
+    st.metric(_("largest difference between the two results"), f"{step.largest_difference:.1e}")
+    st.caption(_("One batch of {batch_size} images (mean loss {loss:.4f}), {num_hiddens} {activation} units, weights "
+                 "of seed {seed}, in float64: {verdict}. With learning rate {lr:g} and no division the changes "
+                 "would be {batch_size} times larger.").format(
+        batch_size=step.batch_size, loss=step.loss, num_hiddens=num_hiddens, activation=activation, seed=seed,
+        verdict=_(verdict), lr=step.lr))
 with right:
     ui.show_source(mlp.tutorial_sgd_step, mlp.compare_tutorial_step, mlp.first_batch, height=360, calls=[
         "X, y = " + ui.call_text(mlp.first_batch, "data", batch_size, seed).replace("'data'", "data"),
@@ -86,13 +91,14 @@ with right:
         .replace("'X', 'y'", "X, y")])
 
 # ---- scratch against concise, float32 against float64 --------------------------------------------------
-st.header("Why scratch and concise drift apart")
+st.header(text.title("Why scratch and concise drift apart"))
 st.markdown(text["Why scratch and concise drift apart"])
 drift_settings = dict(num_hiddens=num_hiddens, activation=activation, optimizer=optimizer, lr=lr,
                       batch_size=batch_size, num_epochs=min(num_epochs, mlp.DRIFT_MAX_EPOCHS), seed=seed,
                       cosine=cosine)
-if st.button("Measure the drift", key="mlp_drift_measure", help="Trains four small runs on the CPU: some seconds."):
-    with st.spinner("Training both versions in float32 and in float64…"):
+if st.button(_("Measure the drift"), key="mlp_drift_measure",
+             help=_("Trains four small runs on the CPU: some seconds.")):
+    with st.spinner(_("Training both versions in float32 and in float64…")):
         st.session_state["mlp_drift_result"] = drift_settings, {
             name: mlp.version_drift(dataset, dtype, **drift_settings)
             for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}
@@ -100,24 +106,24 @@ measured = st.session_state.get("mlp_drift_result")
 if measured is not None:
     shown, drifts = measured
     if shown != drift_settings:
-        st.info("Measured with " + ", ".join(f"{k} = {v}" for k, v in shown.items() if drift_settings[k] != v)
-                + "; the controls have changed since: press **Measure the drift** again.")
+        st.info(_("Measured with {changed}; the controls have changed since: press **Measure the drift** again.")
+                .format(changed=", ".join(f"{k} = {v}" for k, v in shown.items() if drift_settings[k] != v)))
     left, right = st.columns([3, 2])
     ui.chart(mlp.drift_figure(drifts), key="mlp_drift_chart", where=left)
     with right:
         last = {name: (curves.values["weight gap"][-1], curves.values["logit gap"][-1])
                 for name, curves in drifts.items()}
         epochs = len(drifts["float32"].values["weight gap"]) - 1
-        st.dataframe([{"precision": name, "epoch": e, **{k: f"{curves.values[k][e]:.1e}"
+        st.dataframe([{_("precision"): name, _("epoch"): e, **{_(k): f"{curves.values[k][e]:.1e}"
                                                           for k in ("weight gap", "logit gap")}}
                       for name, curves in drifts.items() for e in range(len(curves.losses))], hide_index=True)
         for name, curves in drifts.items():
-            ui.report_divergence(f"The {name} run", curves)
-        st.caption(f"Before training the weights are identical, yet the logits already differ by "
-                   f"{drifts['float32'].values['logit gap'][0]:.1e} in float32 and "
-                   f"{drifts['float64'].values['logit gap'][0]:.1e} in float64: the two forward passes round "
-                   f"differently. After {epochs} epochs the weights differ by {last['float32'][0]:.1e} in float32 "
-                   f"and {last['float64'][0]:.1e} in float64.")
+            ui.report_divergence(_("The {precision} run").format(precision=name), curves)
+        st.caption(_("Before training the weights are identical, yet the logits already differ by {logit32:.1e} in "
+                     "float32 and {logit64:.1e} in float64: the two forward passes round differently. After {epochs} "
+                     "epochs the weights differ by {weight32:.1e} in float32 and {weight64:.1e} in float64.").format(
+            logit32=drifts["float32"].values["logit gap"][0], logit64=drifts["float64"].values["logit gap"][0],
+            epochs=epochs, weight32=last["float32"][0], weight64=last["float64"][0]))
     ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, height=360,
                    calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
                           for dtype in (torch.float32, torch.float64)])

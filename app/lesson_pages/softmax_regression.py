@@ -14,119 +14,127 @@ from core import classifier, costs, fashion_mnist, jobs, predictions, training
 from core import softmax_regression as sr
 from core.checkpoints import pair_option
 from core.curves import Curves
-from core.fashion_mnist import CLASSES, FashionMNIST
+from core.fashion_mnist import FashionMNIST
+from core.i18n import _
 from core.softmax_regression import data, derivation, tutorial
 
 
 # The measurements below depend only on the files, the device and the seed: kept once per server, not per rerun.
-@st.cache_data(show_spinner="Reading one image through torchvision…", max_entries=8)
+@st.cache_data(show_spinner=_("Reading one image through torchvision…"), max_entries=8)
 def to_tensor_example(user_dir: str) -> dict:
     return data.to_tensor_example(fashion_mnist.find_root(user_dir or None, download=False)[0])
 
 
-@st.cache_data(show_spinner="Timing a DataLoader…", max_entries=8)
+@st.cache_data(show_spinner=_("Timing a DataLoader…"), max_entries=8)
 def loading_times(user_dir: str, device: str, _dataset: FashionMNIST) -> data.LoadingTimes:
     return data.loading_times(fashion_mnist.find_root(user_dir or None, download=False)[0], _dataset)
 
 
-@st.cache_data(show_spinner="Training as the tutorial does, for one epoch…", max_entries=8)
+@st.cache_data(show_spinner=_("Training as the tutorial does, for one epoch…"), max_entries=8)
 def tutorial_run(user_dir: str, device: str, seed: int, _dataset: FashionMNIST) -> Curves:
     return tutorial.tutorial_run(_dataset, num_epochs=1, lr=0.1, batch_size=256, seed=seed)
 
 
-text = ui.lesson_intro("softmax_regression")
+text = ui.lesson_intro("softmax_regression", jump_to_train=True)
 settings = ui.lesson_controls("softmax_regression")
 device = ui.require_device()
 seed = ui.seed()
 
-st.header("The data before the model")
+st.header(text.title("The data before the model"))
 st.markdown(text["The data before the model"])
 dataset = live.data(device)
 user_dir = "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")  # the directory live.data read
 ui.chart(data.examples_figure(dataset), key="sm_examples")
 ex = to_tensor_example(user_dir)
-(w, h), (row, column) = ex["PIL size"], ex["pixel at"]
-st.markdown(f"The first training image, labelled **{ex['label']}**: torchvision gives a PIL image of {w} × {h} "
-            f"pixels in mode `{ex['PIL mode']}` (8-bit grey), whose pixel at row {row}, column {column} is "
-            f"**{ex['pixel before']}**. After `ToTensor` it is a `{ex['dtype']}` tensor of shape "
-            f"`{ex['tensor shape']}`, that pixel is **{ex['pixel after']:.4f}** = {ex['pixel before']} / 255, "
-            f"and `reshape(-1)` makes it a vector of shape `{ex['flattened shape']}`.")
+(w, h), (row, column), label = ex["PIL size"], ex["pixel at"], ex["label"]
+st.markdown(_("The first training image, labelled **{label}**: torchvision gives a PIL image of {w} × {h} pixels in "
+              "mode `{mode}` (8-bit grey), whose pixel at row {row}, column {column} is **{before}**. After "
+              "`ToTensor` it is a `{dtype}` tensor of shape `{shape}`, that pixel is **{after:.4f}** = {before} / "
+              "255, and `reshape(-1)` makes it a vector of shape `{flat}`.").format(
+    label=_(label), w=w, h=h, mode=ex["PIL mode"], row=row, column=column, before=ex["pixel before"],
+    dtype=ex["dtype"], shape=ex["tensor shape"], after=ex["pixel after"], flat=ex["flattened shape"]))
 ui.show_source(data.to_tensor_example, data.examples_figure, data.class_examples, height=260)
 
-st.subheader("Loading image by image")
+st.subheader(text.title("Loading image by image"))
 st.markdown(text["Loading image by image"])
 times = loading_times(user_dir, str(device), dataset)
 epoch = len(dataset.train_labels) / times.images  # how many such slices make an epoch
-st.markdown(f"{times.images:,} training images in shuffled batches of {times.batch_size}, brought to **{device}**:\n"
-            f"- `DataLoader` with `ToTensor`, one image at a time: **{times.dataloader:.3f} s** (about "
-            f"{times.dataloader * epoch:.1f} s per epoch of {len(dataset.train_labels):,} images at that rate);\n"
-            f"- batches sliced from the preloaded tensor: **{times.preloaded * 1000:.2f} ms**.\n\n"
-            f"Slicing was **{times.ratio:,.0f} times** faster here.")
-st.caption("Measured on this machine the first time the page ran with these files and this device, then kept.")
+st.markdown(_("{images:,} training images in shuffled batches of {batch_size}, brought to **{device}**:\n"
+              "- `DataLoader` with `ToTensor`, one image at a time: **{dataloader:.3f} s** (about {per_epoch:.1f} s "
+              "per epoch of {train:,} images at that rate);\n"
+              "- batches sliced from the preloaded tensor: **{preloaded:.2f} ms**.\n\n"
+              "Slicing was **{ratio:,.0f} times** faster here.").format(
+    images=times.images, batch_size=times.batch_size, device=device, dataloader=times.dataloader,
+    per_epoch=times.dataloader * epoch, train=len(dataset.train_labels), preloaded=times.preloaded * 1000,
+    ratio=times.ratio))
+st.caption(_("Measured on this machine the first time the page ran with these files and this device, then kept."))
 ui.show_source(data.loading_times, height=300)
 
-st.header("Softmax and cross-entropy, step by step")
+st.header(text.title("Softmax and cross-entropy, step by step"))
 st.markdown(text["Softmax and cross-entropy, step by step"])
 for heading in (h for h in text if h.startswith("Step ")):
-    with st.expander(heading):
+    with st.expander(text.title(heading)):
         st.markdown(text[heading])
-st.subheader("Checked against autograd")
+st.subheader(text.title("Checked against autograd"))
 st.markdown(text["Checked against autograd"])
-st.table([{"result": name, "largest |code − autograd|": f"{gap:.1e}"}
+st.table([{_("result"): _(name), _("largest |code − autograd|"): f"{gap:.1e}"}
           for name, gap in derivation.derivation_checks(seed).items()], hide_index=True)
 ui.show_source(derivation.derivation_checks, sr.softmax_cross_entropy_grad, derivation.trace_cross_entropy,
                derivation.one_hot, derivation.sigmoid, derivation.sigmoid_grad, height=300)
 
-st.header("The tutorial's softmax")
+st.header(text.title("The tutorial's softmax"))
 st.markdown(text["The tutorial's softmax"])
 left, right = st.columns(2)
 with left:
     ui.show_source(sr.softmax, height=240)
 with right:
     ui.show_source(tutorial.tutorial_softmax, height=240)
-with st.expander("The answer"):
+with st.expander(text.title("The answer")):
     st.markdown(text["The answer"])
 losses = tutorial.first_batch_losses(dataset, seed)
-first = st.expander("Both softmaxes on the first batch", expanded=checkpoints.ask(
+first = st.expander(_("Both softmaxes on the first batch"), expanded=checkpoints.ask(
     "softmax_regression", "first_loss", losses["softmax"]["mean loss per image"]))
-first.markdown(f"Both on the first 256 training images a run with seed {seed} draws, with that run's initial "
-               "weights:")
-first.table([{"": quantity, **{f"{name}()": f"{values[quantity]:.4f}" for name, values in losses.items()}}
+first.markdown(_("Both on the first 256 training images a run with seed {seed} draws, with that run's initial "
+                 "weights:").format(seed=seed))
+first.table([{"": _(quantity), **{f"{name}()": f"{values[quantity]:.4f}" for name, values in losses.items()}}
              for quantity in losses["softmax"]], hide_index=True)
-st.caption(f"For comparison: ln 10 = {math.log(10):.4f}, ln 2560 = {math.log(2560):.4f}, 1/256 = {1 / 256:.4f}.")
-if st.button("Run the tutorial's loop for one epoch", key="sm_tutorial_start", icon=":material/play_arrow:"):
+st.caption(_("For comparison: ln 10 = {ln_10:.4f}, ln 2560 = {ln_2560:.4f}, 1/256 = {inverse:.4f}.").format(
+    ln_10=math.log(10), ln_2560=math.log(2560), inverse=1 / 256))
+if st.button(_("Run the tutorial's loop for one epoch"), key="sm_tutorial_start", icon=":material/play_arrow:"):
     st.session_state["sm_tutorial_shown"] = True
 if st.session_state.get("sm_tutorial_shown"):
     bugged = tutorial_run(user_dir, str(device), seed, dataset)
     m, split = bugged.epoch_values["last batch size"][-1], bugged.outputs["last batch"]
     correct, m_ln_m, gap = split["correct loss, summed"], split["m ln m"], split["gap, m ln(S/m) - sum ln S_i"]
-    st.markdown(f"With the tutorial's settings (learning rate 0.1, batches of 256) and seed {seed}, one epoch: it "
-                f"prints **{bugged.epoch_values['printed loss'][-1]:.1f}**, the summed loss of the epoch's last "
-                f"batch of **{m}** images, and reaches a test accuracy of {bugged.epoch_values['test acc'][-1]:.4f}. "
-                "That batch's loss, recomputed in float64, and its parts:")
-    st.table([{"": part, "value": f"{value:.2f}"} for part, value in split.items()], hide_index=True)
-    st.caption(f"{correct:.2f} + {m_ln_m:.2f} + {gap:.2f} = {correct + m_ln_m + gap:.2f}. With a correct softmax, "
-               f"the same weights give these {m} images a loss of {correct / m:.3f} per image.")
+    st.markdown(_("With the tutorial's settings (learning rate 0.1, batches of 256) and seed {seed}, one epoch: it "
+                  "prints **{printed:.1f}**, the summed loss of the epoch's last batch of **{m}** images, and reaches "
+                  "a test accuracy of {acc:.4f}. That batch's loss, recomputed in float64, and its parts:").format(
+        seed=seed, printed=bugged.epoch_values["printed loss"][-1], m=m, acc=bugged.epoch_values["test acc"][-1]))
+    st.table([{"": _(part), _("value"): f"{value:.2f}"} for part, value in split.items()], hide_index=True)
+    st.caption(_("{correct:.2f} + {m_ln_m:.2f} + {gap:.2f} = {total:.2f}. With a correct softmax, the same weights "
+                 "give these {m} images a loss of {per_image:.3f} per image.").format(
+        correct=correct, m_ln_m=m_ln_m, gap=gap, total=correct + m_ln_m + gap, m=m, per_image=correct / m))
 ui.show_source(tutorial.tutorial_run, tutorial.tutorial_cross_loss, tutorial.loss_split, tutorial.first_batch_losses,
                height=360)
 
-st.header("Why frameworks fuse softmax into the loss")
+st.header(text.title("Why frameworks fuse softmax into the loss"))
 st.markdown(text["Why frameworks fuse softmax into the loss"])
 scale = settings.widget("scale")
 overflow = sr.overflow_demo(scale)
 naive, right = overflow["naive: -log(softmax)"], overflow["log-sum-exp"]
-st.expander("The cross-entropy three ways", expanded=checkpoints.ask(
+st.expander(_("The cross-entropy three ways"), expanded=checkpoints.ask(
     "softmax_regression", "overflow", "inf or nan" if not math.isfinite(naive) else "the right number"
     if math.isclose(naive, right, rel_tol=1e-3, abs_tol=1e-4) else "a finite but wrong number",
     dict(scale=scale, exp_max=overflow["exp(largest logit)"]))).table(
-    [{"quantity": k, "value": f"{v:.6g}"} for k, v in overflow.items()], hide_index=True)
+    [{_("quantity"): _(k), _("value"): f"{v:.6g}"} for k, v in overflow.items()], hide_index=True)
 ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
 
-st.header("Training")
+st.header(text.title("Training"))
 st.markdown(text["Training"])
 presets = settings.table.presets
 for col, name in zip(st.columns(len(presets) + 1), presets):
-    col.button(f"Preset: {name}", on_click=settings.set, args=(presets[name],), key=f"sm_preset_{name}")
+    col.button(_("Preset: {name}").format(name=_(name)), on_click=settings.set, args=(presets[name],),
+               key=f"sm_preset_{name}")
 lr, batch_size, num_epochs, versions = (settings.widget(name, col) for name, col in
                                         zip(("lr", "batch_size", "num_epochs", "versions"), st.columns(4)))
 run_settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
@@ -135,29 +143,29 @@ run_settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_
 build = functools.partial(sr.softmax_regression, seed=seed)
 left, right = st.columns(2)
 with left:
-    st.markdown("**From scratch**: forward, loss, gradients and SGD step by hand")
+    st.markdown(_("**From scratch**: forward, loss, gradients and SGD step by hand"))
     ui.show_source(sr.SoftmaxScratch, sr.softmax_cross_entropy_grad, sr.cross_entropy,
                    training.SGDByHand, height=360)
 with right:
-    st.markdown("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop")
+    st.markdown(_("**Concise**: `nn.Linear`, `F.cross_entropy`, `optim.SGD`; the shared loop"))
     ui.show_source(classifier.Concise, sr.softmax_regression, training.make_optimizer, jobs.train_fashion,
                    training.train_versions, training.train_epochs, height=360, calls=[ui.call_text(
                        jobs.train_fashion, "progress", **live.job_kwargs(run_settings, build)
                    ).replace("'progress'", "progress")])
 
 if not versions:
-    st.warning("Choose at least one version to train.")
+    st.warning(_("Choose at least one version to train."))
     st.stop()
 run = live.train_controls(settings, run_settings, build,
                           costs.fashion_training(None, batch_size, num_epochs, len(versions)))
 counts = live.finished_confusion(run, run_settings, dataset)
 checkpoints.ask("softmax_regression", "confused_pair", None if counts is None else pair_option(
-    *predictions.most_confused_pair(counts)), pending="Press **Train**: the verdict comes when a run with the "
-                "settings above finishes.", context=run_settings)
+    *predictions.most_confused_pair(counts)), pending=_("Press **Train**: the verdict comes when a run with the "
+                                                        "settings above finishes."), context=run_settings)
 if run is not None:
     live.show_results("sm", run, run_settings, dataset, lambda model: (
-        "What each class's weights look for (red: pixel votes for the class, blue: against)",
-        model.input_weights(), CLASSES))
+        _("What each class's weights look for (red: pixel votes for the class, blue: against)"),
+        model.input_weights(), fashion_mnist.class_names()))
 history.show("softmax_regression", settings)
 
 exercises.show("softmax_regression", dataset)

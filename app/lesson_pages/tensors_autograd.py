@@ -11,6 +11,7 @@ import history
 import ui
 from core import charts
 from core.curves import Curves
+from core.i18n import _
 from core.tensors_autograd import demos, ladder
 
 text = ui.lesson_intro("tensors_autograd")
@@ -21,8 +22,9 @@ settings = ui.lesson_controls("tensors_autograd")
 cols = st.columns([3, 2, 2])
 chosen, lr, num_iters = (settings.widget(name, col) for name, col in zip(("stages", "lr", "num_iters"), cols))
 seed = ui.seed()
-st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions run on **{device}** in "
-           f"{str(ladder.dtype_for(device)).removeprefix('torch.')}; NumPy runs on the CPU in float64.")
+st.caption(_("Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions run on **{device}** in {dtype}; "
+             "NumPy runs on the CPU in float64.").format(
+    seed=seed, device=device, dtype=str(ladder.dtype_for(device)).removeprefix("torch.")))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -31,7 +33,7 @@ def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> C
 
 
 if not chosen:
-    st.warning("Choose at least one implementation to run.")
+    st.warning(_("Choose at least one implementation to run."))
     st.stop()
 started = time.perf_counter()
 runs = ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device)))
@@ -43,93 +45,96 @@ for name, run in runs.items():
 left, right = st.columns([5, 6])
 with left:
     ui.chart(charts.loss_figure({name: run.losses for name, run in runs.items()},
-                                       title="Four implementations, one curve?"), key="ta_loss")
+                                       title=_("Four implementations, one curve?")), key="ta_loss")
     gaps = ladder.largest_differences(runs)
     if len(runs) > 1 and gaps:
-        st.metric(f"largest relative gap from “{chosen[0]}”, over all steps", f"{max(gaps):.1e}")
+        st.metric(_("largest relative gap from “{name}”, over all steps").format(name=chosen[0]),
+                  f"{max(gaps):.1e}")
         shown_steps = sorted({0, 1, 2, 5, 10, 50, 100, 200, len(gaps) - 1} & set(range(len(gaps))))
-        st.dataframe([{"step": t, **{name: f"{run.losses[t]:.6g}" for name, run in runs.items()},
-                       "largest gap": f"{gaps[t]:.1e}"} for t in shown_steps], hide_index=True)
+        st.dataframe([{_("step"): t, **{name: f"{run.losses[t]:.6g}" for name, run in runs.items()},
+                       _("largest gap"): f"{gaps[t]:.1e}"} for t in shown_steps], hide_index=True)
 with right:
     ui.show_source(*(ladder.STAGES[name] for name in chosen), calls=[ui.call_text(
         ladder.run_stage, name, lr=lr, num_iters=num_iters, seed=seed, device=str(device)) for name in chosen])
 history.show("tensors_autograd", settings)
 
 # ---- translation table and diffs ----------------------------------------------------------------------------
-st.header("From NumPy to PyTorch")
+st.header(text.title("From NumPy to PyTorch"))
 st.markdown(text["From NumPy to PyTorch"])
 layout = ladder.column_major_row(seed=seed)
-st.table(ladder.translation_table() + [layout.row], hide_index=True)
+st.table([{_(k): v for k, v in row.items()} for row in ladder.translation_table() + [layout.row]], hide_index=True)
 
-st.subheader("One sample per column")
+st.subheader(text.title("One sample per column"))
 st.markdown(text["One sample per column"])
 left, right = st.columns([2, 3])
 with left:
-    st.metric("relative gap between the two outputs", f"{layout.relative_difference:.1e}",
-              help="The largest difference between the row-layout output and the transposed column-layout output, "
-                   "divided by the largest output value.")
+    st.metric(_("relative gap between the two outputs"), f"{layout.relative_difference:.1e}",
+              help=_("The largest difference between the row-layout output and the transposed column-layout "
+                     "output, divided by the largest output value."))
     same = layout.relative_difference < 1e-12  # float64 keeps about 16 significant digits
-    st.caption(f"Output {layout.output_shapes[0]} by rows and {layout.output_shapes[1]} by columns, from the data "
-               f"and weights of seed {seed} in float64. "
-               + ("float64 keeps about 16 significant digits, so this gap is rounding: the two layouts compute the "
-                  "same numbers." if same else "That is more than rounding: the two layouts disagree."))
+    verdict = (_("float64 keeps about 16 significant digits, so this gap is rounding: the two layouts compute the "
+                 "same numbers.") if same else _("That is more than rounding: the two layouts disagree."))
+    st.caption(_("Output {rows} by rows and {columns} by columns, from the data and weights of seed {seed} in "
+                 "float64. {verdict}").format(rows=layout.output_shapes[0], columns=layout.output_shapes[1],
+                                              seed=seed, verdict=verdict))
 with right:
     ui.show_source(ladder.forward_rows, ladder.forward_columns, ladder.column_major_row, height=300,
                    calls=[ui.call_text(ladder.column_major_row, seed=seed)])
 
-st.header("What changed between stages")
+st.header(text.title("What changed between stages"))
 st.markdown(text["What changed between stages"])
 stages = list(ladder.STAGES)
 pair = settings.widget("diff", horizontal=True)
 st.code(ladder.stage_diff(ladder.STAGES[stages[pair]], ladder.STAGES[stages[pair + 1]]), language="diff")
 
-st.header("The custom Function")
+st.header(text.title("The custom Function"))
 st.markdown(text["The custom Function"])
 left, right = st.columns(2)
 with left:
     if ladder.gradcheck_my_relu(seed):
-        st.success("`torch.autograd.gradcheck(MyReLU.apply, ...)` returned **True**: the hand-written backward "
-                   "matches finite differences in float64.")
+        st.success(_("`torch.autograd.gradcheck(MyReLU.apply, ...)` returned **True**: the hand-written backward "
+                     "matches finite differences in float64."))
     else:
-        st.error("`gradcheck` returned False: MyReLU's backward disagrees with finite differences.")
+        st.error(_("`gradcheck` returned False: MyReLU's backward disagrees with finite differences."))
     ui.show_source(ladder.gradcheck_my_relu, height=220)
 with right:
     ui.show_source(ladder.MyReLU, height=420)
 
 # ---- live demonstrations -------------------------------------------------------------------------------------
-st.header("How autograd behaves")
+st.header(text.title("How autograd behaves"))
 st.markdown(text["How autograd behaves"])
-tabs = st.tabs(["Gradients of y = w·x + b", "Forgetting grad.zero_()", "In-place update error", "tr(AXBX)"])
+tabs = st.tabs([_("Gradients of y = w·x + b"), _("Forgetting grad.zero_()"), _("In-place update error"),
+               "tr(AXBX)"])
 with tabs[0]:
-    grads, _ = demos.scalar_backward()
+    grads = demos.scalar_backward()[0]
     revealed = (checkpoints.ask("tensors_autograd", "x_grad", grads["x.grad"].item())
                 & checkpoints.ask("tensors_autograd", "y_grad", "None" if grads["y.grad"] is None
                                   else f"{grads['y.grad'].item():g}"))
     shown = demos.scalar_gradients()
     warning = shown.pop("warning")
-    with st.expander("What autograd left in each .grad", expanded=revealed):
-        st.table([{"expression": k, "value after y.backward()": v} for k, v in shown.items()], hide_index=True)
+    with st.expander(_("What autograd left in each .grad"), expanded=revealed):
+        st.table([{_("expression"): k, _("value after y.backward()"): v} for k, v in shown.items()], hide_index=True)
         if warning:
-            st.caption(f"Reading `y.grad` also made PyTorch warn: “{warning}”")
+            st.caption(_("Reading `y.grad` also made PyTorch warn: “{warning}”").format(warning=warning))
     ui.show_source(demos.scalar_backward, demos.scalar_gradients, height=300)
 with tabs[1]:
     zero = settings.widget("zero_grad")
     # without zeroing, the correct run is drawn beside it for comparison
     accumulate = st.cache_data(max_entries=8, show_spinner=False)(demos.train_with_or_without_zeroing)
-    shown_runs = {"zeroing": accumulate(True, seed=seed, device=str(device))}
+    shown_runs = {_("zeroing"): accumulate(True, seed=seed, device=str(device))}
     if not zero:
-        shown_runs["not zeroing"] = accumulate(False, seed=seed, device=str(device))
+        shown_runs[_("not zeroing")] = accumulate(False, seed=seed, device=str(device))
     for name, run in shown_runs.items():
-        ui.report_divergence(f"The run {name}", run)
+        ui.report_divergence(_("The run {name}").format(name=name), run)
     c = st.columns(2)
-    ui.chart(charts.loss_figure({k: r.losses for k, r in shown_runs.items()}, title="Loss"),
+    ui.chart(charts.loss_figure({k: r.losses for k, r in shown_runs.items()}, title=_("Loss")),
                       key="ta_accum_loss", where=c[0])
     ui.chart(charts.loss_figure({k: r.values["W1.grad norm"] for k, r in shown_runs.items()},
-                                         title="Size of W1.grad used at each step"), key="ta_accum_grad", where=c[1])
+                                title=_("Size of W1.grad used at each step")), key="ta_accum_grad", where=c[1])
     piled = demos.repeated_backward(zero_grad=False)
-    with st.expander("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one",
+    with st.expander(_("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one"),
                      expanded=checkpoints.ask("tensors_autograd", "accumulate", piled[-1])):
-        st.table({"without zero_()": piled, "with zero_()": demos.repeated_backward(zero_grad=True)})
+        st.table({_("without zero_()"): piled, _("with zero_()"): demos.repeated_backward(zero_grad=True)})
     ui.show_source(demos.train_with_or_without_zeroing, demos.repeated_backward, height=320)
 with tabs[2]:
     st.code(demos.inplace_update_error(), language="text")
@@ -137,24 +142,24 @@ with tabs[2]:
 with tabs[3]:
     tr = demos.trace_derivative(seed)
     c = st.columns(2)
-    c[0].markdown("**autograd**: `X.grad`")
+    c[0].markdown(_("**autograd**: `X.grad`"))
     c[0].dataframe(tr.autograd.numpy(), width="stretch")
-    c[1].markdown("**closed form**: `AᵀXᵀBᵀ + BᵀXᵀAᵀ`")
+    c[1].markdown(_("**closed form**: `AᵀXᵀBᵀ + BᵀXᵀAᵀ`"))
     c[1].dataframe(tr.closed_form.numpy(), width="stretch")
-    st.metric("largest absolute difference", f"{tr.max_abs_difference:.1e}")
+    st.metric(_("largest absolute difference"), f"{tr.max_abs_difference:.1e}")
     ui.show_source(demos.trace_derivative, height=300)
 
-st.header("The graph autograd recorded")
+st.header(text.title("The graph autograd recorded"))
 autograd_graph.show(seed, text["The graph autograd recorded"])
 
-st.header("A different graph at every step")
+st.header(text.title("A different graph at every step"))
 st.markdown(text["A different graph at every step"])
 c = st.columns(3)
 dyn_lr, momentum, dyn_iters = (settings.widget(name, col) for name, col in
                                zip(("dyn_lr", "dyn_momentum", "dyn_iters"), c))
-dynamic = st.cache_data(max_entries=16, show_spinner="Training the dynamic network…")(demos.train_dynamic)
+dynamic = st.cache_data(max_entries=16, show_spinner=_("Training the dynamic network…"))(demos.train_dynamic)
 dyn = dynamic(dyn_lr, momentum, dyn_iters, seed, str(device))
-ui.report_divergence("The dynamic network", dyn)
+ui.report_divergence(_("The dynamic network"), dyn)
 left, right = st.columns([5, 6])
 ui.chart(demos.dynamic_figure(dyn), key="ta_dynamic", where=left)
 with right:

@@ -12,6 +12,11 @@ from core import charts
 from core import torch_nn as nl
 from core.checkpoints import lowest_final, trend, yes_no
 from core.curves import Curves
+from core.i18n import N_, _
+
+COLUMNS = (N_("layer"), N_("fan-in"), N_("weight std, default"), N_("weight std, normal_"), N_("weight ratio"),
+           N_("output std ratio"), N_("initialisation"), N_("first loss"), N_("name"), N_("shape"), N_("count"),
+           N_("device"))  # the column names of core's tables, translated where shown
 
 text = ui.lesson_intro("torch_nn")
 
@@ -21,7 +26,7 @@ settings = ui.lesson_controls("torch_nn")
 lr, num_iters, H, normal_init = (settings.widget(name, col) for name, col in
                                  zip(("lr", "num_iters", "H", "normal_init"), st.columns([3, 3, 3, 4])))
 seed = ui.seed()
-st.caption(f"Seed {seed}; N, D_in, D_out = 64, 1000, 10; float32 on **{device}**.")
+st.caption(_("Seed {seed}; N, D_in, D_out = 64, 1000, 10; float32 on **{device}**.").format(seed=seed, device=device))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -40,15 +45,16 @@ for name, result in runs.items():
     ui.report_divergence(name, result)
 
 # ---- Sequential and Module, side by side ---------------------------------------------------------------------
-st.header("nn.Sequential and nn.Module")
+st.header(_("nn.Sequential and nn.Module"))
 left, right = st.columns([5, 6])
 with left:
-    ui.chart(charts.loss_figure({k: r.losses for k, r in runs.items()}, title="Same weights, same losses?"),
+    ui.chart(charts.loss_figure({k: r.losses for k, r in runs.items()}, title=_("Same weights, same losses?")),
                     key="nn_loss")
     seq, mod = runs["Sequential"].losses, runs["TwoLayerNet"].losses
     gap = max((abs(a - b) for a, b in zip(seq, mod)), default=0.0)
-    ui.metrics(("first loss", f"{seq[0]:.2e}" if seq else "—"), ("final loss", f"{seq[-1]:.2e}" if seq else "—"),
-               ("largest gap", f"{gap:.1e}", "Largest difference between the two loss curves, step by step"))
+    ui.metrics((_("first loss"), f"{seq[0]:.2e}" if seq else "—"),
+               (_("final loss"), f"{seq[-1]:.2e}" if seq else "—"),
+               (_("largest gap"), f"{gap:.1e}", _("Largest difference between the two loss curves, step by step")))
 with right:
     ui.show_source(nl.make_sequential, nl.TwoLayerNet, nl.train_manual, nl.build, calls=[ui.call_text(
         nl.train, kind, H=H, lr=lr, num_iters=num_iters, seed=seed, normal_init=normal_init, device=str(device))
@@ -56,65 +62,72 @@ with right:
 history.show("torch_nn", settings)
 
 # ---- initialisation --------------------------------------------------------------------------------------------
-st.header("Why initialisation matters")
+st.header(text.title("Why initialisation matters"))
 st.markdown(text["Why initialisation matters"])
-both = {"nn.Linear default init": run("Sequential", False), "nn.init.normal_": run("Sequential", True)}
+both = {N_("nn.Linear default init"): run("Sequential", False), "nn.init.normal_": run("Sequential", True)}
 revealed = checkpoints.ask("torch_nn", "init_winner", lowest_final(both), dict(lr=lr, num_iters=num_iters))
 left, right = st.columns([5, 6])
-with left, st.expander("Both initialisations at this learning rate", expanded=revealed):
-    ui.chart(charts.loss_figure({k: r.losses for k, r in both.items()},
-                                       title=f"Same learning rate ({lr:.0e}), two initialisations"), key="nn_init")
-    st.caption("With these settings: " + "; ".join(
-        f"{name}, {r.losses[0]:.3g} → {r.losses[-1]:.3g} in {len(r.losses)} steps" if r.losses else f"{name}, —"
-        for name, r in both.items()) + ".")
+with left, st.expander(_("Both initialisations at this learning rate"), expanded=revealed):
+    ui.chart(charts.loss_figure({_(k): r.losses for k, r in both.items()},
+                                title=_("Same learning rate ({lr:.0e}), two initialisations").format(lr=lr)),
+             key="nn_init")
+    default_run, normal_run = (_("{name}, {first:.3g} → {last:.3g} in {steps} steps").format(
+        name=_(name), first=r.losses[0], last=r.losses[-1], steps=len(r.losses)) if r.losses else f"{_(name)}, —"
+        for name, r in both.items())
+    st.caption(_("With these settings: {default_run}; {normal_run}.").format(default_run=default_run,
+                                                                              normal_run=normal_run))
 with right:
     ui.chart(nl.weights_histogram_figure(runs["Sequential"]), key="nn_hist")
-    st.caption("The first layer of the run above, with the initialisation chosen by the toggle. With a small "
-               "learning rate the 'after' histogram hides the 'before' one: training moved the weights very little.")
+    st.caption(_("The first layer of the run above, with the initialisation chosen by the toggle. With a small "
+                 "learning rate the 'after' histogram hides the 'before' one: training moved the weights very "
+                 "little."))
 
 cached = st.cache_data(max_entries=32, show_spinner=False)
 scales, steps = cached(nl.init_scales)(H, seed), cached(nl.first_step)(H, lr, seed)
 left, right = st.columns([5, 6])
 with left:
-    st.table([{k: f"{v:.3g}" if isinstance(v, float) else v for k, v in row.items()} for row in scales],
+    st.table([{_(k): f"{v:.3g}" if isinstance(v, float) else v for k, v in row.items()} for row in scales],
              hide_index=True)
-    product = scales[0]["weight ratio"] * scales[1]["weight ratio"]
-    st.caption(f"With normal_, the first layer's weights are {scales[0]['weight ratio']:.0f}× larger "
-               f"(√(3·{scales[0]['fan-in']}) = {scales[0]['√(3·fan-in)']:.1f}) and the second layer's "
-               f"{scales[1]['weight ratio']:.0f}× (√(3·{scales[1]['fan-in']}) = {scales[1]['√(3·fan-in)']:.1f}); "
-               f"the network's output is {scales[1]['output std ratio']:.0f}× larger, close to the product "
-               f"{product:.0f} of the two factors.")
-    st.table([{k: f"{v:.3g}" if isinstance(v, float) else v for k, v in row.items()} for row in steps],
+    layer1, layer2 = scales
+    product = layer1["weight ratio"] * layer2["weight ratio"]
+    st.caption(_("With normal_, the first layer's weights are {ratio1:.0f}× larger (√(3·{fan1}) = {root1:.1f}) and "
+                 "the second layer's {ratio2:.0f}× (√(3·{fan2}) = {root2:.1f}); the network's output is "
+                 "{output:.0f}× larger, close to the product {product:.0f} of the two factors.").format(
+        ratio1=layer1["weight ratio"], fan1=layer1["fan-in"], root1=layer1["√(3·fan-in)"],
+        ratio2=layer2["weight ratio"], fan2=layer2["fan-in"], root2=layer2["√(3·fan-in)"],
+        output=layer2["output std ratio"], product=product))
+    st.table([{_(k): f"{v:.3g}" if isinstance(v, float) else v for k, v in row.items()} for row in steps],
              hide_index=True)
     default, normal = steps
-    st.caption(f"lr·‖∇L‖²/L, the fraction of the loss one step removes to first order: "
-               f"{default['lr·‖∇L‖²/L']:.2g} with the default initialisation, {normal['lr·‖∇L‖²/L']:.2g} "
-               f"with normal_ ({normal['lr·‖∇L‖²/L'] / default['lr·‖∇L‖²/L']:.0f}× larger).")
+    st.caption(_("lr·‖∇L‖²/L, the fraction of the loss one step removes to first order: {default:.2g} with the "
+                 "default initialisation, {normal:.2g} with normal_ ({times:.0f}× larger).").format(
+        default=default["lr·‖∇L‖²/L"], normal=normal["lr·‖∇L‖²/L"],
+        times=normal["lr·‖∇L‖²/L"] / default["lr·‖∇L‖²/L"]))
 with right:
     ui.show_source(nl.init_scales, nl.first_step, height=360, calls=[
         ui.call_text(nl.init_scales, H, seed), ui.call_text(nl.first_step, H, lr, seed)])
 
 fast = train("Sequential", H, 1e-3, num_iters, seed, normal_init, str(device))
-init_name = "nn.init.normal_" if normal_init else "nn.Linear's default init"
-with st.expander("The same network at lr = 1e-3", expanded=checkpoints.ask(
+init_name = "nn.init.normal_" if normal_init else N_("nn.Linear's default init")
+with st.expander(_("The same network at lr = 1e-3"), expanded=checkpoints.ask(
         "torch_nn", "lr_1e3", trend(fast), dict(init=init_name, H=H, num_iters=num_iters))):
-    ui.report_divergence("At lr = 1e-3 the loss", fast)
-    ui.chart(charts.loss_figure({"lr = 1e-3": fast.losses}, title=f"lr = 1e-3, {init_name}",
+    ui.report_divergence(_("At lr = 1e-3 the loss"), fast)
+    ui.chart(charts.loss_figure({"lr = 1e-3": fast.losses}, title=f"lr = 1e-3, {_(init_name)}",
                                        diverged_at=fast.diverged_at), key="nn_lr_1e3")
 
 # ---- inside the model ------------------------------------------------------------------------------------------
-st.header("Inside the model")
+st.header(text.title("Inside the model"))
 st.markdown(text["Inside the model"])
 left, right = st.columns(2)
 for column, kind in ((left, "Sequential"), (right, "TwoLayerNet")):
     model = nl.build(kind, 1000, H, 10, seed, normal_init, device)
     column.code(str(model), language="text")
     params = nl.parameter_table(model)
-    column.table(params, hide_index=True)
-    column.caption(f"{sum(p['count'] for p in params):,} parameters in all")
+    column.table([{_(k): v for k, v in row.items()} for row in params], hide_index=True)
+    column.caption(_("{count:,} parameters in all").format(count=sum(p["count"] for p in params)))
 
 # ---- module versus function ------------------------------------------------------------------------------------
-st.header("Module versus function")
+st.header(text.title("Module versus function"))
 st.markdown(text["Module versus function"])
 left, right = st.columns([6, 5])
 with left:
@@ -124,23 +137,23 @@ with right:
     ui.show_source(nl.relu_module_versus_function, height=360)
 
 # ---- train() and eval() ----------------------------------------------------------------------------------------
-st.header("train() and eval()")
+st.header(text.title("train() and eval()"))
 st.markdown(text["train() and eval()"])
 p = settings.widget("dropout", st.columns(3)[0])
 demo = nl.train_versus_eval(p, seed)
 revealed = checkpoints.ask("torch_nn", "dropout_same", yes_no(demo.same["train"]), dict(p=p))
 left, right = st.columns([6, 5])
-with left, st.expander("Both modes, called twice", expanded=revealed):
-    st.table([{"module": name, "after model.train()": demo.flags["train"][name],
-               "after model.eval()": demo.flags["eval"][name]} for name in demo.flags["train"]], hide_index=True)
+with left, st.expander(_("Both modes, called twice"), expanded=revealed):
+    st.table([{_("module"): name, _("after model.train()"): demo.flags["train"][name],
+               _("after model.eval()"): demo.flags["eval"][name]} for name in demo.flags["train"]], hide_index=True)
     m = st.columns(2)
     for column, mode in zip(m, ("train", "eval")):
-        column.metric(f"{mode} mode: two calls equal?", "yes" if demo.same[mode] else "no")
+        column.metric(_("{mode} mode: two calls equal?").format(mode=mode), _("yes") if demo.same[mode] else _("no"))
         first, second = demo.outputs[mode]
-        column.code(f"first call:\n{first.numpy().round(4)}\nsecond call:\n{second.numpy().round(4)}",
-                    language="text")
-    st.caption(f"In eval mode the output still has requires_grad = {demo.eval_requires_grad}: eval() is not "
-               "no_grad().")
+        column.code("\n".join((_("first call:"), str(first.numpy().round(4)), _("second call:"),
+                                str(second.numpy().round(4)))), language="text")
+    st.caption(_("In eval mode the output still has requires_grad = {requires_grad}: eval() is not no_grad().").format(
+        requires_grad=demo.eval_requires_grad))
 with right:
     ui.show_source(nl.make_dropout_net, nl.train_versus_eval, height=360,
                    calls=[ui.call_text(nl.train_versus_eval, p, seed)])

@@ -10,6 +10,7 @@ import ui
 from core import charts
 from core.checkpoints import lowest_final
 from core.curves import Curves
+from core.i18n import _
 from core.optimizers import OPTIMIZERS
 from core.torch_optim import LR_NAMES, SURFACE_NAMES, surfaces
 from core.torch_optim import race as ol
@@ -23,7 +24,7 @@ device = ui.require_device()
 seed = ui.seed()
 
 # ---- the race ---------------------------------------------------------------------------------------------------
-st.header("The race")
+st.header(text.title("The race"))
 st.markdown(text["The race"])
 top = st.columns([3, 2])
 chosen = settings.widget("optimizers", top[0])
@@ -31,8 +32,8 @@ init = settings.widget("init", top[1], horizontal=True)
 cols = st.columns(len(OPTIMIZERS) + 1)
 lrs = {name: settings.widget(LR_NAMES[name], col) for col, name in zip(cols, OPTIMIZERS) if name in chosen}
 num_iters = settings.widget("num_iters", cols[-1])
-st.caption(f"Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; initial weights: {ol.INITS[init]}; "
-           f"float32 on **{device}**.")
+st.caption(_("Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; initial weights: {init}; float32 on **{device}**.")
+           .format(seed=seed, init=_(ol.INITS[init]), device=device))
 
 
 @cached
@@ -49,7 +50,7 @@ def lowest(run: Curves) -> tuple[str, int | None]:
 
 
 if not chosen:
-    st.warning("Choose at least one optimizer for the race.")
+    st.warning(_("Choose at least one optimizer for the race."))
 else:
     started = time.perf_counter()
     runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], init, num_iters, seed, str(device)))
@@ -57,66 +58,66 @@ else:
     for name, run in runs.items():
         ui.report_divergence(name, run)
     revealed = checkpoints.ask("torch_optim", "race_winner", lowest_final(runs),
-                               dict(names=", ".join(chosen), num_iters=num_iters))
+                               dict(names=_(", ").join(chosen), num_iters=num_iters))  # "、" in Chinese
     left, right = st.columns([5, 6])
     with left:
-        ui.chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title="Loss, same start"),
+        ui.chart(charts.loss_figure({n: r.losses for n, r in runs.items()}, title=_("Loss, same start")),
                         key="op_race")
         ui.chart(charts.loss_figure({n: r.values["mean |step|"] for n, r in runs.items()},
-                                           title="Size of each step", y_title="mean |Δw| per weight"),
+                                           title=_("Size of each step"), y_title=_("mean |Δw| per weight")),
                         key="op_race_steps")
     with right:
-        right.expander("Each optimizer's losses", expanded=revealed).dataframe([{
-            "optimizer": n, "lr": f"{lrs[n]:.0e}", "first loss": f"{r.losses[0]:.4g}" if r.losses else "—",
-            "lowest loss": lowest(r)[0], "at step": lowest(r)[1], "final loss": f"{r.losses[-1]:.3g}" if r.losses
-            else "—", "diverged at": r.diverged_at,
-            "mean |Δw| over the run": f"{r.outputs['moved']:.2g}" if "moved" in r.outputs else "—"}
+        right.expander(_("Each optimizer's losses"), expanded=revealed).dataframe([{
+            _("optimizer"): n, "lr": f"{lrs[n]:.0e}", _("first loss"): f"{r.losses[0]:.4g}" if r.losses else "—",
+            _("lowest loss"): lowest(r)[0], _("at step"): lowest(r)[1], _("final loss"): f"{r.losses[-1]:.3g}"
+            if r.losses else "—", _("diverged at"): r.diverged_at,
+            _("mean |Δw| over the run"): f"{r.outputs['moved']:.2g}" if "moved" in r.outputs else "—"}
             for n, r in runs.items()], hide_index=True)
         ui.show_source(ol.race, ol.start_model, ol.train_with, height=360, calls=[ui.call_text(
             ol.race, lrs, init=init, num_iters=num_iters, seed=seed, device=str(device))])
 history.show("torch_optim", settings)
 
-st.subheader("Starting from nn.init.normal_")
+st.subheader(text.title("Starting from nn.init.normal_"))
 st.markdown(text["Starting from nn.init.normal_"])
 
 # ---- step() is the loop ------------------------------------------------------------------------------------------
-st.header("optimizer.step() is the loop we wrote")
+st.header(text.title("optimizer.step() is the loop we wrote"))
 st.markdown(text["optimizer.step() is the loop we wrote"])
 gap = cached(ol.manual_versus_step)(seed=seed)
 revealed = checkpoints.ask("torch_optim", "step_gap", "exactly equal" if gap == 0 else
                            "a rounding difference (below 1e-6)" if gap < 1e-6 else "clearly different")
 left, right = st.columns([5, 6])
-with left, st.expander("The two runs' weights", expanded=revealed):
-    st.metric("largest weight difference after 20 steps of plain SGD", f"{gap:.1e}")
-    st.caption("Float32 rounds `lr * grad` in the last bit slightly differently in the two code paths; "
-               "a real difference in the rule would show up as a gap many orders of magnitude larger.")
+with left, st.expander(_("The two runs' weights"), expanded=revealed):
+    st.metric(_("largest weight difference after 20 steps of plain SGD"), f"{gap:.1e}")
+    st.caption(_("Float32 rounds `lr * grad` in the last bit slightly differently in the two code paths; "
+                 "a real difference in the rule would show up as a gap many orders of magnitude larger."))
 with right:
     ui.show_source(ol.manual_versus_step, height=360)
 
 # ---- paths on a surface ------------------------------------------------------------------------------------------
-st.header("Paths on a surface")
+st.header(text.title("Paths on a surface"))
 st.markdown(text["Paths on a surface"])
 cols = st.columns(4)
 surface = settings.widget("surface", cols[0])
 short = SURFACE_NAMES[surface]  # each surface keeps its own settings
 path_lr, momentum, steps = (settings.widget(f"{short}_{name}", col)
                             for name, col in zip(("lr", "momentum", "steps"), cols[1:]))
-st.caption("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU.")
+st.caption(_("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU."))
 path_names = chosen or list(OPTIMIZERS)
 paths = {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
 for name, path in paths.items():
     if path.diverged_at is not None:
-        st.warning(f"{name} {path.divergence()}: its path leaves the plot.")
+        st.warning(_("{name} {divergence}: its path leaves the plot.").format(name=name, divergence=path.divergence()))
 left, right = st.columns([6, 5])
 with left:
     ui.chart(surfaces.paths_figure(surface, paths), key="op_paths")
 with right:
-    ui.chart(charts.loss_figure({n: p.losses for n, p in paths.items()}, title="f along each path",
-                                       x_title="step"), key="op_path_values")
+    ui.chart(charts.loss_figure({n: p.losses for n, p in paths.items()}, title=_("f along each path"),
+                                       x_title=_("step")), key="op_path_values")
     ui.show_source(surfaces.optimizer_path, height=300)
 
 # ---- six points -------------------------------------------------------------------------------------------------
-st.header("Classifying six points")
+st.header(text.title("Classifying six points"))
 st.markdown(text["Classifying six points"])
 cols = st.columns(2)
 six_lr, epochs = settings.widget("six_lr", cols[0]), settings.widget("six_epochs", cols[1])
@@ -130,23 +131,23 @@ def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[Curves, Curve
 
 manual, auto = six_point_runs(seed, six_lr, epochs)
 same = sp.loss_equivalence(seed)
-six = st.expander("The six points after training", expanded=checkpoints.ask(
+six = st.expander(_("The six points after training"), expanded=checkpoints.ask(
     "torch_optim", "six_correct", round(auto.values["accuracy"][-1] * 6), dict(epochs=epochs, lr=six_lr)))
 with six:
-    ui.metrics(("accuracy, by hand", f"{manual.values['accuracy'][-1]:.0%}"),
-               ("accuracy, optim.SGD", f"{auto.values['accuracy'][-1]:.0%}"),
-               ("largest loss gap", f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}"),
+    ui.metrics((_("accuracy, by hand"), f"{manual.values['accuracy'][-1]:.0%}"),
+               (_("accuracy, optim.SGD"), f"{auto.values['accuracy'][-1]:.0%}"),
+               (_("largest loss gap"), f"{max(abs(a - b) for a, b in zip(manual.losses, auto.losses)):.1e}"),
                ("log_softmax+nll − cross_entropy", f"{same['difference']:.1e}"))
 left, right = six.columns(2)
 with left:
-    ui.chart(charts.loss_figure({"by hand": manual.losses, "optim.SGD": auto.losses}, title="Loss",
-                                       x_title="epoch", log_y=False), key="op_six_loss")
-    ui.chart(charts.loss_figure({"by hand": manual.values["accuracy"], "optim.SGD": auto.values["accuracy"]},
-                                       title="Training accuracy", x_title="epoch", y_title="accuracy",
+    ui.chart(charts.loss_figure({_("by hand"): manual.losses, "optim.SGD": auto.losses}, title=_("Loss"),
+                                       x_title=_("epoch"), log_y=False), key="op_six_loss")
+    ui.chart(charts.loss_figure({_("by hand"): manual.values["accuracy"], "optim.SGD": auto.values["accuracy"]},
+                                       title=_("Training accuracy"), x_title=_("epoch"), y_title=_("accuracy"),
                                        log_y=False),
                     key="op_six_acc")
 with right:
-    ui.chart(sp.decision_figure(auto.outputs, "Decision regions after training (optim.SGD)"),
+    ui.chart(sp.decision_figure(auto.outputs, _("Decision regions after training (optim.SGD)")),
                     key="op_six_regions")
-    st.caption("Three of the six points sit at (0, 0), all of class 0: the larger marker labelled ×3.")
+    st.caption(_("Three of the six points sit at (0, 0), all of class 0: the larger marker labelled ×3."))
     ui.show_source(sp.train_manual, sp.train_optim, sp.loss_equivalence, height=360)

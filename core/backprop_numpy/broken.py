@@ -12,6 +12,7 @@ import torch
 from core.backprop_numpy.gradcheck import GradCheck, check_problem
 from core.backprop_numpy.network import Problem, backward, forward, make_problem
 from core.backprop_numpy.stepper import TINY
+from core.i18n import N_
 
 
 def all_active(p: Problem) -> Problem:
@@ -48,7 +49,7 @@ def tiny_checks(seed: int = 0, device: torch.device | str = "cpu") -> dict[str, 
     """Return the check of the broken backward on the tiny net as drawn, and with |X| and |W1| (all units active)."""
     drawn = make_problem(**TINY, seed=seed)
     result = {}
-    for name, p in (("as drawn", drawn), ("every unit active", all_active(drawn))):
+    for name, p in ((N_("as drawn"), drawn), (N_("every unit active"), all_active(drawn))):  # shown by name
         units = TINY["N"] * TINY["H"]
         result[name] = TinyCheck(round(active_fraction(p) * units), units,
                                  check_problem(p, seed, mask_relu=False, num_samples=TINY["D_in"] * TINY["H"],

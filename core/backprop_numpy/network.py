@@ -13,6 +13,7 @@ import numpy as np
 
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
+from core.i18n import N_
 
 
 @dataclass
@@ -132,16 +133,16 @@ def tensor_shapes(N: int, D_in: int, H: int, D_out: int) -> list[tuple[str, tupl
     h, h_relu, y_hat = forward(p.X, p.W1, p.W2)
     grad_W1, grad_W2 = backward(p.X, p.y, p.W2, h, h_relu, y_hat)
     arrays = [
-        ("X", p.X, "inputs, one row per example"),
-        ("y", p.y, "targets"),
-        ("W1", p.W1, "first-layer weights"),
-        ("h", h, "X @ W1, before the ReLU"),
+        ("X", p.X, N_("inputs, one row per example")),
+        ("y", p.y, N_("targets")),
+        ("W1", p.W1, N_("first-layer weights")),
+        ("h", h, N_("X @ W1, before the ReLU")),
         ("h_relu", h_relu, "max(h, 0)"),
-        ("W2", p.W2, "second-layer weights"),
-        ("y_hat", y_hat, "h_relu @ W2, the prediction"),
+        ("W2", p.W2, N_("second-layer weights")),
+        ("y_hat", y_hat, N_("h_relu @ W2, the prediction")),
         ("grad_y_hat", 2.0 * (y_hat - p.y), "dL/dy_hat = 2 (y_hat - y)"),
         ("grad_W2", grad_W2, "h_relu.T @ grad_y_hat"),
-        ("grad_h", h, "(grad_y_hat @ W2.T) masked where h < 0"),
+        ("grad_h", h, N_("(grad_y_hat @ W2.T) masked where h < 0")),
         ("grad_W1", grad_W1, "X.T @ grad_h"),
     ]
     return [(name, tuple(a.shape), meaning) for name, a, meaning in arrays]

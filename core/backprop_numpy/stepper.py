@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 
 from core.backprop_numpy.derivation import lines_assigning
 from core.backprop_numpy.network import backward, forward, squared_error, train
+from core.i18n import N_, _
 
 TINY = dict(N=4, D_in=3, H=5, D_out=2)  # small enough to print every number of every array
 TINY_LR = 3e-3  # 1e-6 would leave these O(1) weights unchanged to the digits shown; 1e-2 overshoots on some seeds
@@ -78,30 +79,30 @@ def one_iteration(seed: int = 0, lr: float = TINY_LR) -> list[Step]:
     v = {"X": p.X, "y": p.y, "W1": p.W1, "W2": p.W2, "h": t["h"], "h > 0": (t["h"] > 0).astype(float),
          "h_relu": t["h_relu"], "y_hat": t["y_hat"], "loss": np.array([[t["loss"]]]),
          **{name: b[name] for name in ("grad_y_hat", "grad_W2", "grad_h_relu", "grad_h", "grad_W1")},
-         "W1 after": t["W1"], "W2 after": t["W2"],
-         "loss after": np.array([[squared_error(forward(p.X, t["W1"], t["W2"])[2], p.y)]])}
+         N_("W1 after"): t["W1"], N_("W2 after"): t["W2"],  # names shown as subplot titles, translated there
+         N_("loss after"): np.array([[squared_error(forward(p.X, t["W1"], t["W2"])[2], p.y)]])}
     spec = [  # title, function, names its lines assign, formula, arrays shown
-        ("Inputs, targets and weights", train, ["p"], r"X,\ y,\ W_1,\ W_2 \sim \mathcal{N}(0, 1)",
+        (N_("Inputs, targets and weights"), train, ["p"], r"X,\ y,\ W_1,\ W_2 \sim \mathcal{N}(0, 1)",
          ["X", "y", "W1", "W2"]),
-        ("Hidden layer before the ReLU: h", forward, ["h"], r"h = X W_1", ["X", "W1", "h"]),
-        ("The ReLU mask: which units are active", forward, ["h_relu"], r"\mathbb{1}[h > 0]", ["h", "h > 0"]),
-        ("The ReLU: h_relu", forward, ["h_relu"], r"h_\text{relu} = \max(h, 0)", ["h", "h_relu"]),
-        ("The prediction: y_hat", forward, ["y_hat"], r"\hat y = h_\text{relu} W_2", ["h_relu", "W2", "y_hat"]),
-        ("The loss", train, ["loss"], r"L = \sum_{n,k} (\hat y_{nk} - y_{nk})^2", ["y_hat", "y", "loss"]),
-        ("Gradient of the prediction: grad_y_hat", backward, ["grad_y_hat"],
+        (N_("Hidden layer before the ReLU: h"), forward, ["h"], r"h = X W_1", ["X", "W1", "h"]),
+        (N_("The ReLU mask: which units are active"), forward, ["h_relu"], r"\mathbb{1}[h > 0]", ["h", "h > 0"]),
+        (N_("The ReLU: h_relu"), forward, ["h_relu"], r"h_\text{relu} = \max(h, 0)", ["h", "h_relu"]),
+        (N_("The prediction: y_hat"), forward, ["y_hat"], r"\hat y = h_\text{relu} W_2", ["h_relu", "W2", "y_hat"]),
+        (N_("The loss"), train, ["loss"], r"L = \sum_{n,k} (\hat y_{nk} - y_{nk})^2", ["y_hat", "y", "loss"]),
+        (N_("Gradient of the prediction: grad_y_hat"), backward, ["grad_y_hat"],
          r"\frac{\partial L}{\partial \hat y} = 2(\hat y - y)", ["y_hat", "y", "grad_y_hat"]),
-        ("Gradient of W2: grad_W2", backward, ["grad_W2"],
+        (N_("Gradient of W2: grad_W2"), backward, ["grad_W2"],
          r"\frac{\partial L}{\partial W_2} = h_\text{relu}^{\top} \frac{\partial L}{\partial \hat y}",
          ["h_relu", "grad_y_hat", "grad_W2"]),
-        ("Back through W2: grad_h_relu", backward, ["grad_h_relu"],
+        (N_("Back through W2: grad_h_relu"), backward, ["grad_h_relu"],
          r"\frac{\partial L}{\partial h_\text{relu}} = \frac{\partial L}{\partial \hat y} W_2^{\top}",
          ["grad_y_hat", "W2", "grad_h_relu"]),
-        ("Back through the ReLU: grad_h", backward, ["grad_h"],
+        (N_("Back through the ReLU: grad_h"), backward, ["grad_h"],
          r"\frac{\partial L}{\partial h} = \frac{\partial L}{\partial h_\text{relu}} \odot \mathbb{1}[h > 0]",
          ["grad_h_relu", "h > 0", "grad_h"]),
-        ("Gradient of W1: grad_W1", backward, ["grad_W1"],
+        (N_("Gradient of W1: grad_W1"), backward, ["grad_W1"],
          r"\frac{\partial L}{\partial W_1} = X^{\top} \frac{\partial L}{\partial h}", ["X", "grad_h", "grad_W1"]),
-        ("The update", train, ["W1", "W2"], r"W \leftarrow W - \eta\, \frac{\partial L}{\partial W}",
+        (N_("The update"), train, ["W1", "W2"], r"W \leftarrow W - \eta\, \frac{\partial L}{\partial W}",
          ["W1 after", "W2 after", "loss after"]),
     ]
     return [Step(title, formula, fn, assigning(fn, *names), {name: v[name] for name in shown})
@@ -120,7 +121,7 @@ def step_figure(step: Step) -> go.Figure:
     arrays = list(step.arrays.items())
     widths = [a.shape[1] + 1 for _, a in arrays]  # columns in proportion to each array's width
     fig = make_subplots(rows=1, cols=len(arrays), column_widths=widths, horizontal_spacing=0.04,
-                        subplot_titles=[f"{name} ({' × '.join(map(str, a.shape))})" for name, a in arrays])
+                        subplot_titles=[f"{_(name)} ({' × '.join(map(str, a.shape))})" for name, a in arrays])
     for col, (name, a) in enumerate(arrays, start=1):
         scale = max(float(np.abs(a).max()), 1e-12)  # each array on its own symmetric colour scale
         fig.add_trace(go.Heatmap(z=a.tolist(), zmin=-scale, zmax=scale, colorscale="RdBu", reversescale=True,

@@ -8,6 +8,7 @@ import torch
 from core.backprop_numpy.network import forward, make_problem, squared_error, train
 from core.curves import Curves
 from core.exercises.check import Exercise
+from core.i18n import N_, _
 from core.sandbox import Sandbox
 
 SIZES = {"N": 64, "D_in": 1000, "H": 100, "D_out": 10}  # the lesson's defaults
@@ -60,11 +61,12 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     grad_y_hat = 2.0 * (y_hat - y)
     unmasked = grad_y_hat @ W2.T
     return {
-        "grad_y_hat": [(y_hat - y, "grad_y_hat is half the right value: the derivative of (y_hat - y)² is "
-                                   "2 (y_hat - y).")],
-        "grad_W2": [(h.T @ grad_y_hat, "grad_W2 uses h, but y_hat = h_relu @ W2: use h_relu, the ReLU's output.")],
-        "grad_h": [(unmasked, "grad_h equals grad_h_relu: the ReLU mask is missing (set grad_h to 0 where h < 0).")],
-        "grad_W1": [(X.T @ unmasked, "grad_W1 is built from the unmasked gradient: the ReLU mask is missing.")],
+        "grad_y_hat": [(y_hat - y, _("grad_y_hat is half the right value: the derivative of (y_hat - y)² is "
+                                     "2 (y_hat - y)."))],
+        "grad_W2": [(h.T @ grad_y_hat, _("grad_W2 uses h, but y_hat = h_relu @ W2: use h_relu, the ReLU's output."))],
+        "grad_h": [(unmasked, _("grad_h equals grad_h_relu: the ReLU mask is missing (set grad_h to 0 where "
+                                "h < 0)."))],
+        "grad_W1": [(X.T @ unmasked, _("grad_W1 is built from the unmasked gradient: the ReLU mask is missing."))],
     }
 
 
@@ -86,9 +88,9 @@ def train_with(sandbox: Sandbox) -> tuple[Curves, Curves]:
 
 EXERCISE = Exercise(
     id="numpy_backward",
-    title="The backward pass in NumPy",
-    task="Write `backward`: every gradient of L = sum((y_hat - y)²) from grad_y_hat back to grad_W1. "
-         "You have the arrays of the forward pass and `np` (maximum, where, zeros_like, ...).",
+    title=N_("The backward pass in NumPy"),
+    task=N_("Write `backward`: every gradient of L = sum((y_hat - y)²) from grad_y_hat back to grad_W1. "
+            "You have the arrays of the forward pass and `np` (maximum, where, zeros_like, ...)."),
     starter=STARTER,
     reference=backward,
     arguments=["X", "y", "W2", "h", "h_relu", "y_hat"],
@@ -99,12 +101,12 @@ EXERCISE = Exercise(
     expected=expected,
     wrong_answers=wrong_answers,
     hints=(
-        "Start at the output: L = sum((y_hat - y)²), so dL/dy_hat = 2 (y_hat - y).",
-        "y_hat = h_relu @ W2. For C = A @ B, dL/dB = A.T @ dL/dC and dL/dA = dL/dC @ B.T. Check the shapes: "
-        "grad_W2 must be (H, D_out).",
-        "The ReLU passes the gradient where h > 0 and blocks it elsewhere: copy grad_h_relu, then set the "
-        "entries where h < 0 to 0 (grad_h[h < 0] = 0).",
-        "h = X @ W1, so grad_W1 = X.T @ grad_h, (D_in, H).",
+        N_("Start at the output: L = sum((y_hat - y)²), so dL/dy_hat = 2 (y_hat - y)."),
+        N_("y_hat = h_relu @ W2. For C = A @ B, dL/dB = A.T @ dL/dC and dL/dA = dL/dC @ B.T. Check the shapes: "
+           "grad_W2 must be (H, D_out)."),
+        N_("The ReLU passes the gradient where h > 0 and blocks it elsewhere: copy grad_h_relu, then set the "
+           "entries where h < 0 to 0 (grad_h[h < 0] = 0)."),
+        N_("h = X @ W1, so grad_W1 = X.T @ grad_h, (D_in, H)."),
     ),
     train=train_with,
 )

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from core.curves import Curves
+from core.i18n import N_, _
 from core.sandbox import Sandbox, SandboxError, run_once
 
 TOLERANCE = 1e-8  # float64 on both sides: only rounding differs
@@ -23,7 +24,7 @@ class Exercise:
     """What the learner writes, how it is called, and how its answer is judged."""
 
     id: str
-    title: str
+    title: str  # marked N_ where declared, like task, hints and error_hints' sentences; translated where shown
     task: str  # one or two sentences: what to write
     starter: str  # the editor's first contents
     reference: Callable  # the solution, a real function whose source the page shows on request
@@ -95,35 +96,38 @@ def compare(name: str, mine: np.ndarray | None, expected: np.ndarray, symbols: t
             wrong: list[tuple[np.ndarray, str]]) -> TensorCheck:
     """Judge one tensor: shape first, then known mistakes, then the largest relative error."""
     if mine is None:
-        return TensorCheck(name, False, None, f"{name} is missing.")
+        return TensorCheck(name, False, None, _("{name} is missing.").format(name=name))
     if mine.shape != expected.shape:
-        guess = ": a missing transpose?" if mine.shape == expected.shape[::-1] else "."
-        return TensorCheck(name, False, None, f"{name} should be {shape_text(symbols, expected.shape)}; "
-                                              f"yours is {shape_text(None, mine.shape)}{guess}")
+        sentence = (_("{name} should be {expected}; yours is {yours}: a missing transpose?")
+                    if mine.shape == expected.shape[::-1] else _("{name} should be {expected}; yours is {yours}."))
+        return TensorCheck(name, False, None, sentence.format(name=name, expected=shape_text(symbols, expected.shape),
+                                                              yours=shape_text(None, mine.shape)))
     mine = mine.astype(np.float64)
     error = relative_error(mine, expected)
     if error < TOLERANCE:
-        return TensorCheck(name, True, error, "matches autograd.")
+        return TensorCheck(name, True, error, _("matches autograd."))
     for answer, sentence in wrong:
         if answer.shape == mine.shape and relative_error(mine, answer) < TOLERANCE:
             return TensorCheck(name, False, error, sentence)
     if relative_error(mine, -expected) < TOLERANCE:
-        return TensorCheck(name, False, error, f"{name} has the wrong sign.")
+        return TensorCheck(name, False, error, _("{name} has the wrong sign.").format(name=name))
     ratio = float(np.sum(mine * expected) / max(np.sum(expected * expected), 1e-300))
     if abs(ratio) > 1e-12 and relative_error(mine, ratio * expected) < 1e-6:
-        return TensorCheck(name, False, error, f"{name} is {ratio:.4g} times the right value: a factor is off.")
-    return TensorCheck(name, False, error, f"{name} differs from autograd by up to {error:.1e} of its largest entry.")
+        sentence = _("{name} is {ratio:.4g} times the right value: a factor is off.")
+        return TensorCheck(name, False, error, sentence.format(name=name, ratio=ratio))
+    return TensorCheck(name, False, error, _("{name} differs from autograd by up to {error:.1e} of its largest "
+                                             "entry.").format(name=name, error=error))
 
 
 def explain(ex: Exercise, message: str) -> str:
-    """Add what a sandbox error usually means in this exercise."""
-    extra = [hint for text, hint in ex.error_hints.items() if text in message]
+    """Add what a sandbox error usually means in this exercise (the texts matched are Python's, never translated)."""
+    extra = [_(hint) for text, hint in ex.error_hints.items() if text in message]
     return " ".join([message, *extra])
 
 
 def check(ex: Exercise, code: str, seed: int = 0, **options: object) -> Outcome:
     """Run `code` once in the sandbox on the exercise's inputs (options: e.g. activation) and judge every output."""
-    inputs, _ = ex.make_inputs(seed, **options)
+    inputs = ex.make_inputs(seed, **options)[0]
     try:
         reply = run_once(code, ex.function, ex.arguments, ex.returns, ex.flavour, ex.groups, ex.state, **inputs)
     except SandboxError as error:
@@ -134,13 +138,14 @@ def check(ex: Exercise, code: str, seed: int = 0, **options: object) -> Outcome:
                       wrong.get(name, [])) for name, answer in expected.items()]
     passed = all(c.passed for c in checks)
     failed = [c.name for c in checks if not c.passed]
-    message = ("Every tensor matches autograd." if passed
-               else f"{len(failed)} of {len(checks)} wrong: {next(c.diagnosis for c in checks if not c.passed)}")
+    message = (_("Every tensor matches autograd.") if passed
+               else _("{failed} of {total} wrong: {diagnosis}").format(
+                   failed=len(failed), total=len(checks), diagnosis=next(c.diagnosis for c in checks if not c.passed)))
     return Outcome(passed, message, checks, reply.printed)
 
 
-NO_DATA = ("FashionMNIST is not loaded, so there is no training run to draw; the check above is the whole "
-           "exercise here.")
+NO_DATA = N_("FashionMNIST is not loaded, so there is no training run to draw; the check above is the whole "
+              "exercise here.")
 
 
 @contextmanager
@@ -163,9 +168,9 @@ def train_both(ex: Exercise, code: str, **options: object) -> tuple[Curves, Curv
     wanted = inspect.signature(ex.train).parameters
     options = {name: value for name, value in options.items() if name in wanted}
     if "data" in wanted and options.get("data") is None:
-        return NO_DATA
+        return _(NO_DATA)
     try:
         with ex.sandbox(code) as sandbox, one_thread():
             return ex.train(sandbox, **options)
     except (SandboxError, ValueError, RuntimeError) as error:  # outputs that do not fit the model's arrays
-        return f"Training with your code stopped: {explain(ex, str(error))}"
+        return _("Training with your code stopped: {error}").format(error=explain(ex, str(error)))

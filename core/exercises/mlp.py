@@ -7,6 +7,7 @@ from core.curves import Curves
 from core.exercises.check import Exercise
 from core.exercises.softmax_regression import train_pair
 from core.fashion_mnist import FashionMNIST
+from core.i18n import N_, _
 from core.mlp import MLPScratch, mlp
 from core.sandbox import Sandbox
 
@@ -64,9 +65,10 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     """Return the typical mistakes, each with the sentence that explains it."""
     X, W2, dO = inputs["X"], inputs["W2"], inputs["dO"]
     no_derivative = dO @ W2.T
-    return {"grad_Z1": [(no_derivative, "grad_Z1 is dO @ W2.T alone: multiply by the activation's derivative at Z1.")],
-            "grad_W1": [(X.T @ no_derivative, "grad_W1 skips the activation's derivative.")],
-            "grad_b2": [(dO.mean(axis=0), "grad_b2 averages dO; the bias adds to every row, so sum over rows.")]}
+    return {"grad_Z1": [(no_derivative, _("grad_Z1 is dO @ W2.T alone: multiply by the activation's derivative at "
+                                          "Z1."))],
+            "grad_W1": [(X.T @ no_derivative, _("grad_W1 skips the activation's derivative."))],
+            "grad_b2": [(dO.mean(axis=0), _("grad_b2 averages dO; the bias adds to every row, so sum over rows."))]}
 
 
 class LearnersBackward(MLPScratch):
@@ -92,9 +94,9 @@ def train_with(sandbox: Sandbox, data: FashionMNIST, activation: str = "relu") -
 
 EXERCISE = Exercise(
     id="mlp_backward",
-    title="The MLP's backward pass",
-    task="Write `backward` for the activation chosen above: the gradients of W2, b2, Z1, W1 and b1 from dO. "
-         "Tensors here support @, .T, .sum(dim=...), comparisons, .float(), and `torch.sigmoid`/`torch.tanh`.",
+    title=N_("The MLP's backward pass"),
+    task=N_("Write `backward` for the activation chosen above: the gradients of W2, b2, Z1, W1 and b1 from dO. "
+            "Tensors here support @, .T, .sum(dim=...), comparisons, .float(), and `torch.sigmoid`/`torch.tanh`."),
     starter=STARTER,
     reference=backward,
     arguments=["X", "Z1", "H", "W2", "dO"],
@@ -105,11 +107,11 @@ EXERCISE = Exercise(
     expected=expected,
     wrong_answers=wrong_answers,
     hints=(
-        "O = H @ W2 + b2: grad_W2 = H.T @ dO, and grad_b2 sums dO over the rows (dim=0).",
-        "Back through W2: dO @ W2.T is dL/dH, (n, h).",
-        "Then through the activation: multiply by its derivative at Z1. ReLU: (Z1 > 0).float(); sigmoid: "
-        "H * (1 - H); tanh: 1 - H * H.",
-        "Z1 = X @ W1 + b1: grad_W1 = X.T @ grad_Z1 and grad_b1 = grad_Z1.sum(dim=0).",
+        N_("O = H @ W2 + b2: grad_W2 = H.T @ dO, and grad_b2 sums dO over the rows (dim=0)."),
+        N_("Back through W2: dO @ W2.T is dL/dH, (n, h)."),
+        N_("Then through the activation: multiply by its derivative at Z1. ReLU: (Z1 > 0).float(); sigmoid: "
+           "H * (1 - H); tanh: 1 - H * H."),
+        N_("Z1 = X @ W1 + b1: grad_W1 = X.T @ grad_Z1 and grad_b1 = grad_Z1.sum(dim=0)."),
     ),
     flavour="torch",
     train=train_with,

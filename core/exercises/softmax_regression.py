@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from core.curves import Curves
 from core.exercises.check import Exercise
 from core.fashion_mnist import FashionMNIST
+from core.i18n import N_, _
 from core.sandbox import Sandbox
 from core.softmax_regression import SoftmaxScratch, cross_entropy, softmax, softmax_regression
 from core.training import train_epochs
@@ -51,9 +52,9 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     one_hot = np.eye(P.shape[1])[y]
     n = len(y)
     return {"dO": [
-        (P - one_hot, f"dO is n = {n} times too large: the loss is a mean, so divide by len(y)."),
-        (P / n, "dO is P / n: subtract 1 at each row's true class first."),
-        ((one_hot - P) / n, "dO has the wrong sign: it is P minus the one-hot labels."),
+        (P - one_hot, _("dO is n = {n} times too large: the loss is a mean, so divide by len(y).").format(n=n)),
+        (P / n, _("dO is P / n: subtract 1 at each row's true class first.")),
+        ((one_hot - P) / n, _("dO has the wrong sign: it is P minus the one-hot labels.")),
     ]}
 
 
@@ -69,7 +70,8 @@ def train_pair(mine: object, reference: object, data: FashionMNIST, lr: float) -
     small = small_subset(data, TRAIN["num_train"], TRAIN["num_test"])
     runs = []
     for model in (mine, reference):
-        *_, curves = train_epochs(model, small, "SGD", lr, TRAIN["batch_size"], TRAIN["num_epochs"], TRAIN["seed"])
+        *_earlier, curves = train_epochs(model, small, "SGD", lr, TRAIN["batch_size"], TRAIN["num_epochs"],
+                                         TRAIN["seed"])
         runs.append(curves)  # the last curves train_epochs yields: the whole run
     return runs[0], runs[1]
 
@@ -99,9 +101,9 @@ def train_with(sandbox: Sandbox, data: FashionMNIST) -> tuple[Curves, Curves]:
 
 EXERCISE = Exercise(
     id="softmax_grad",
-    title="The gradient of softmax cross-entropy",
-    task="Write `softmax_cross_entropy_grad`: dL/dO from the probabilities P and the true classes y. "
-         "Tensors here support clone(), indexing by (rows, y), len(), and `torch.arange`.",
+    title=N_("The gradient of softmax cross-entropy"),
+    task=N_("Write `softmax_cross_entropy_grad`: dL/dO from the probabilities P and the true classes y. "
+            "Tensors here support clone(), indexing by (rows, y), len(), and `torch.arange`."),
     starter=STARTER,
     reference=softmax_cross_entropy_grad,
     arguments=["P", "y"],
@@ -111,11 +113,11 @@ EXERCISE = Exercise(
     expected=expected,
     wrong_answers=wrong_answers,
     hints=(
-        "For one example, dL/dO_j = P_j - 1 if j is the true class, else P_j: the exps cancel out.",
-        "Copy P (P.clone()) and subtract 1 at [row, y[row]] for every row: index with (torch.arange(len(y)), y).",
-        "The loss is the mean over the n examples, so divide the whole gradient by len(y).",
+        N_("For one example, dL/dO_j = P_j - 1 if j is the true class, else P_j: the exps cancel out."),
+        N_("Copy P (P.clone()) and subtract 1 at [row, y[row]] for every row: index with (torch.arange(len(y)), y)."),
+        N_("The loss is the mean over the n examples, so divide the whole gradient by len(y)."),
     ),
     flavour="torch",
-    error_hints={"Augmented assignment": "Write `dO[rows, y] = dO[rows, y] - 1` instead of `-=` on an item."},
+    error_hints={"Augmented assignment": N_("Write `dO[rows, y] = dO[rows, y] - 1` instead of `-=` on an item.")},
     train=train_with,
 )

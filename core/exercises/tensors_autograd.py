@@ -8,6 +8,7 @@ import torch
 from core.backprop_numpy.network import make_problem
 from core.curves import Curves
 from core.exercises.check import Exercise
+from core.i18n import N_, _
 from core.sandbox import Sandbox
 from core.tensors_autograd.ladder import MyReLU, run_stage
 
@@ -48,9 +49,9 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     """Return the typical mistakes, each with the sentence that explains it."""
     x, g = inputs["input"], inputs["grad_output"]
     return {"grad_input": [
-        (g, "grad_input equals grad_output: the mask is missing (set it to 0 where input < 0)."),
-        (np.where(x > 0, 0, g), "grad_input is masked the wrong way round: keep it where input > 0."),
-        (np.maximum(x, 0), "grad_input is the forward pass, max(input, 0): backward starts from grad_output."),
+        (g, _("grad_input equals grad_output: the mask is missing (set it to 0 where input < 0).")),
+        (np.where(x > 0, 0, g), _("grad_input is masked the wrong way round: keep it where input > 0.")),
+        (np.maximum(x, 0), _("grad_input is the forward pass, max(input, 0): backward starts from grad_output.")),
     ]}
 
 
@@ -88,9 +89,9 @@ def train_with(sandbox: Sandbox) -> tuple[Curves, Curves]:
 
 EXERCISE = Exercise(
     id="relu_backward",
-    title="backward of the custom ReLU Function",
-    task="Write `MyReLU.backward`: given the saved input and grad_output, return grad_input. "
-         "Tensors here support clone(), comparisons, indexing with a mask, and `torch.where`.",
+    title=N_("backward of the custom ReLU Function"),
+    task=N_("Write `MyReLU.backward`: given the saved input and grad_output, return grad_input. "
+            "Tensors here support clone(), comparisons, indexing with a mask, and `torch.where`."),
     starter=STARTER,
     reference=backward,
     arguments=["ctx", "grad_output"],
@@ -100,9 +101,9 @@ EXERCISE = Exercise(
     expected=expected,
     wrong_answers=wrong_answers,
     hints=(
-        "ReLU is max(input, 0): its slope is 1 where input > 0 and 0 where input < 0.",
-        "So dL/d input = grad_output times that slope: start from a copy, grad_output.clone().",
-        "Set the copy to 0 wherever the saved input was negative: grad_input[input < 0] = 0.",
+        N_("ReLU is max(input, 0): its slope is 1 where input > 0 and 0 where input < 0."),
+        N_("So dL/d input = grad_output times that slope: start from a copy, grad_output.clone()."),
+        N_("Set the copy to 0 wherever the saved input was negative: grad_input[input < 0] = 0."),
     ),
     flavour="torch",
     groups={"ctx": ["input"]},

@@ -8,6 +8,7 @@ from torch import nn
 
 from core.curves import Curves
 from core.exercises.check import Exercise
+from core.i18n import N_, _
 from core.sandbox import Sandbox
 from core.torch_nn import build, make_data, train_manual
 
@@ -62,12 +63,12 @@ def wrong_answers(inputs: dict[str, np.ndarray]) -> dict[str, list[tuple[np.ndar
     for name in NAMES:
         W, grad = inputs[name], inputs[f"{name}.grad"]
         wrong[name] = [
-            (W, f"{name} did not change: `param = param - ...` makes a new tensor and leaves the model's alone; "
-                "update in place with `param -= ...`."),
-            (W + lr * grad, f"{name} moved uphill: subtract lr × gradient, do not add it."),
+            (W, _("{name} did not change: `param = param - ...` makes a new tensor and leaves the model's alone; "
+                  "update in place with `param -= ...`.").format(name=name)),
+            (W + lr * grad, _("{name} moved uphill: subtract lr × gradient, do not add it.").format(name=name)),
         ]
-        wrong[f"{name}.grad"] = [(grad, f"{name}.grad was not zeroed: backward() adds into .grad, so call "
-                                        "param.grad.zero_() after the update.")]
+        wrong[f"{name}.grad"] = [(grad, _("{name}.grad was not zeroed: backward() adds into .grad, so call "
+                                          "param.grad.zero_() after the update.").format(name=name))]
     return wrong
 
 
@@ -76,7 +77,7 @@ def train_with(sandbox: Sandbox) -> tuple[Curves, Curves]:
     args = (TRAIN["D_in"], TRAIN["H"], TRAIN["D_out"], TRAIN["seed"], False, "cpu")
     X, y = make_data(TRAIN["N"], TRAIN["D_in"], TRAIN["D_out"], TRAIN["seed"], "cpu")
     model, losses = build("Sequential", *args), []
-    for _ in range(TRAIN["num_iters"]):
+    for _step in range(TRAIN["num_iters"]):
         loss = nn.MSELoss(reduction="sum")(model(X), y)
         if not math.isfinite(loss.item()):
             break
@@ -96,9 +97,9 @@ def train_with(sandbox: Sandbox) -> tuple[Curves, Curves]:
 
 EXERCISE = Exercise(
     id="sgd_step",
-    title="A manual SGD step",
-    task="Write `sgd_step`: move every parameter by -lr × its gradient, in place and inside `torch.no_grad()`, "
-         "then zero the gradient so the next backward() starts from 0.",
+    title=N_("A manual SGD step"),
+    task=N_("Write `sgd_step`: move every parameter by -lr × its gradient, in place and inside `torch.no_grad()`, "
+            "then zero the gradient so the next backward() starts from 0."),
     starter=STARTER,
     reference=sgd_step,
     arguments=["params", "lr"],
@@ -108,16 +109,18 @@ EXERCISE = Exercise(
     expected=expected,
     wrong_answers=wrong_answers,
     hints=(
-        "Gradient descent moves each parameter against its gradient: param - lr * param.grad.",
-        "Change the tensor itself (param -= ...): `param = param - ...` only renames a new tensor.",
-        "Autograd refuses to change a parameter in place while it records; wrap the loop in `with torch.no_grad():`.",
-        "backward() adds into .grad, so clear it after the update: param.grad.zero_().",
+        N_("Gradient descent moves each parameter against its gradient: param - lr * param.grad."),
+        N_("Change the tensor itself (param -= ...): `param = param - ...` only renames a new tensor."),
+        N_("Autograd refuses to change a parameter in place while it records; wrap the loop in "
+           "`with torch.no_grad():`."),
+        N_("backward() adds into .grad, so clear it after the update: param.grad.zero_()."),
     ),
     flavour="torch",
     groups={"params": NAMES},
     state=[n for name in NAMES for n in (name, f"{name}.grad")],
-    error_hints={"in-place operation": "Wrap the update in `with torch.no_grad():` so autograd does not record it.",
-                 "'NoneType' object has no attribute 'zero_'": "That tensor has no gradient: `param = param - ...` "
-                 "made a new one; update in place with `param -= ...`."},
+    error_hints={  # Python's and torch's own words, found in the error, and what they mean here
+        "in-place operation": N_("Wrap the update in `with torch.no_grad():` so autograd does not record it."),
+        "'NoneType' object has no attribute 'zero_'": N_("That tensor has no gradient: `param = param - ...` made a "
+                                                         "new one; update in place with `param -= ...`.")},
     train=train_with,
 )

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader, Subset
 from torchvision.transforms import ToTensor
 
 from core.charts import weight_images_figure
-from core.fashion_mnist import CLASSES, FashionMNIST
+from core.fashion_mnist import CLASSES, FashionMNIST, class_names
 from core.training import synchronize
 
 
@@ -25,7 +25,8 @@ def examples_figure(data: FashionMNIST, per_class: int = 2) -> go.Figure:
     """Return a grid of training images, one column per class, each titled with its label."""
     idx = class_examples(data.train_labels, per_class)
     images = data.train_images[idx].cpu()  # (k, 784) in [0, 1]
-    fig = weight_images_figure(images.T, [CLASSES[int(data.train_labels[i])] for i in idx], columns=len(CLASSES))
+    names = class_names()
+    fig = weight_images_figure(images.T, [names[int(data.train_labels[i])] for i in idx], columns=len(CLASSES))
     fig.update_coloraxes(colorscale="gray", cmin=0, cmax=1)  # pixels, not weights: 0 black, 1 white
     return fig
 

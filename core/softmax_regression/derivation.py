@@ -10,6 +10,7 @@ One example per row, as in the training code (the tutorial puts examples in colu
 import torch
 import torch.nn.functional as F
 
+from core.i18n import N_
 from core.softmax_regression.model import softmax, softmax_cross_entropy_grad
 
 
@@ -49,9 +50,9 @@ def derivation_checks(seed: int = 0, m: int = 64, k: int = 10) -> dict[str, floa
     O2 = O[:, :2]  # two classes
     return {
         "dL/dO = (Y_hat - Y) / m": (softmax_cross_entropy_grad(softmax(O), y) - autograd_dO).abs().max().item(),
-        "-(1/m) tr(Y^T ln Y_hat) = cross-entropy":
+        N_("-(1/m) tr(Y^T ln Y_hat) = cross-entropy"):
             (trace_cross_entropy(softmax(O), one_hot(y, k, O.dtype)) - F.cross_entropy(O, y)).abs().item(),
         "softmax(o_0, o_1)_1 = sigma(o_1 - o_0)": (softmax(O2)[:, 1] - sigmoid(O2[:, 1] - O2[:, 0])).abs().max().item(),
         "sigma' = sigma (1 - sigma)": (sigmoid_grad(z) - autograd_dsigma).abs().max().item(),
-        "two classes: dL/dz = sigma(z) - y": (sigmoid(z) - t - autograd_dz).abs().max().item(),
+        N_("two classes: dL/dz = sigma(z) - y"): (sigmoid(z) - t - autograd_dz).abs().max().item(),
     }

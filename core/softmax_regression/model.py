@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from core.classifier import Concise, copy_into_linear, init_weights
+from core.i18n import N_
 
 # ---- softmax and cross-entropy, by hand ------------------------------------------------------------------
 
@@ -42,8 +43,8 @@ def overflow_demo(scale: float) -> dict[str, float]:
     y = torch.tensor([0])
     naive = cross_entropy(naive_softmax(O), y).item()
     log_probs = O - torch.logsumexp(O, dim=1, keepdim=True)  # log softmax, never exponentiating a large number
-    return {"largest logit": O.max().item(), "exp(largest logit)": torch.exp(O.max()).item(),
-            "naive: -log(softmax)": naive, "max-shifted softmax": cross_entropy(softmax(O), y).item(),
+    return {N_("largest logit"): O.max().item(), N_("exp(largest logit)"): torch.exp(O.max()).item(),
+            N_("naive: -log(softmax)"): naive, N_("max-shifted softmax"): cross_entropy(softmax(O), y).item(),
             "log-sum-exp": -log_probs[0, 0].item()}
 
 

@@ -11,6 +11,7 @@ import torch
 from core.classifier import init_weights
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
+from core.i18n import N_
 from core.softmax_regression.derivation import one_hot, trace_cross_entropy
 from core.softmax_regression.model import SoftmaxScratch, softmax
 from core.training import accuracy
@@ -37,9 +38,9 @@ def first_batch_losses(data: FashionMNIST, seed: int = 0, batch_size: int = 256)
     found = {}
     for name, f in (("softmax", softmax), ("tutorial_softmax", tutorial_softmax)):
         Y_hat = f(O)
-        found[name] = {"one row sums to": Y_hat[0].sum().item(), "all m rows sum to": Y_hat.sum().item(),
-                       "mean loss per image": trace_cross_entropy(Y_hat, Y).item(),
-                       "loss summed over the batch": tutorial_cross_loss(Y_hat, Y).item()}
+        found[name] = {N_("one row sums to"): Y_hat[0].sum().item(), N_("all m rows sum to"): Y_hat.sum().item(),
+                       N_("mean loss per image"): trace_cross_entropy(Y_hat, Y).item(),
+                       N_("loss summed over the batch"): tutorial_cross_loss(Y_hat, Y).item()}
     return found
 
 
@@ -53,10 +54,10 @@ def loss_split(O: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     O, y, m = O.detach().cpu().double(), y.cpu(), len(y)  # float64, so the small gap is not lost in rounding
     Y = one_hot(y, dtype=O.dtype)
     S_i = torch.exp(O).sum(dim=1)  # (m,)
-    return {"the tutorial's loss": tutorial_cross_loss(tutorial_softmax(O), Y).item(),
-            "correct loss, summed": m * trace_cross_entropy(softmax(O), Y).item(),
+    return {N_("the tutorial's loss"): tutorial_cross_loss(tutorial_softmax(O), Y).item(),
+            N_("correct loss, summed"): m * trace_cross_entropy(softmax(O), Y).item(),
             "m ln m": m * math.log(m),
-            "gap, m ln(S/m) - sum ln S_i": (m * torch.log(S_i.sum() / m) - torch.log(S_i).sum()).item()}
+            N_("gap, m ln(S/m) - sum ln S_i"): (m * torch.log(S_i.sum() / m) - torch.log(S_i).sum()).item()}
 
 
 def tutorial_run(data: FashionMNIST, num_epochs: int = 1, lr: float = 0.1, batch_size: int = 256,

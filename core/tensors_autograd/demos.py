@@ -9,6 +9,7 @@ import torch
 from plotly.subplots import make_subplots
 from torch import nn
 
+from core import i18n
 from core.backprop_numpy.network import make_problem
 from core.charts import LAYOUT
 from core.curves import Curves
@@ -147,12 +148,12 @@ def dynamic_figure(run: Curves) -> go.Figure:
     """Loss (log scale) above the depth each step's graph had."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.05)
     steps = list(range(len(run.losses)))
-    fig.add_trace(go.Scatter(x=steps, y=run.losses, mode="lines", name="loss"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=steps, y=run.losses, mode="lines", name=i18n._("loss")), row=1, col=1)
     repeats = run.values["middle-layer repeats"]
-    fig.add_trace(go.Scatter(x=steps, y=repeats, mode="markers", marker_size=3, name="middle-layer repeats"),
-                  row=2, col=1)
-    fig.update_yaxes(type="log", exponentformat="power", title_text="loss", row=1, col=1)
-    fig.update_yaxes(title_text="repeats", tickvals=[0, 1, 2, 3], row=2, col=1)
-    fig.update_xaxes(title_text="step", row=2, col=1)
-    fig.update_layout(title="A different graph at every step", **{**LAYOUT, "height": 420})
+    fig.add_trace(go.Scatter(x=steps, y=repeats, mode="markers", marker_size=3,
+                             name=i18n._("middle-layer repeats")), row=2, col=1)
+    fig.update_yaxes(type="log", exponentformat="power", title_text=i18n._("loss"), row=1, col=1)
+    fig.update_yaxes(title_text=i18n._("repeats"), tickvals=[0, 1, 2, 3], row=2, col=1)
+    fig.update_xaxes(title_text=i18n._("step"), row=2, col=1)
+    fig.update_layout(title=i18n._("A different graph at every step"), **{**LAYOUT, "height": 420})
     return fig

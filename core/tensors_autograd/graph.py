@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from core import i18n
 from core.backprop_numpy.network import make_problem
 from core.backprop_numpy.stepper import TINY
+from core.i18n import N_
 
 
 def forward(X: torch.Tensor, y: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor) -> torch.Tensor:
@@ -92,7 +94,7 @@ def label(graph: Graph, i: int) -> str:
 
 def shape(a: np.ndarray) -> str:
     """Return a shape as '4 × 5' ('scalar' for 0-d)."""
-    return " × ".join(map(str, a.shape)) or "scalar"
+    return " × ".join(map(str, a.shape)) or i18n._("scalar")
 
 
 def dot(graph: Graph) -> str:
@@ -124,9 +126,9 @@ def visit_table(graph: Graph) -> list[dict[str, str]]:
     rows = []
     for k, visit in enumerate(graph.visits):
         node = graph.nodes[visit.node]
-        sent = [f"to {label(graph, j)}: {values(g)}" if j is not None else "None: this input needs no gradient"
-                for j, g in zip(node.next, visit.passed_on)]
-        rows.append({"visit": str(k + 1), "node": label(graph, visit.node),
-                     "receives": "; ".join(f"{shape(g)} {values(g)}" for g in visit.received if g is not None),
-                     "passes on": "; ".join(sent) or "nothing: adds it into the weight's .grad"})
+        sent = [i18n._("to {node}: {values}").format(node=label(graph, j), values=values(g)) if j is not None
+                else i18n._("None: this input needs no gradient") for j, g in zip(node.next, visit.passed_on)]
+        rows.append({N_("visit"): str(k + 1), N_("node"): label(graph, visit.node),
+                     N_("receives"): "; ".join(f"{shape(g)} {values(g)}" for g in visit.received if g is not None),
+                     N_("passes on"): "; ".join(sent) or i18n._("nothing: adds it into the weight's .grad")})
     return rows

@@ -17,6 +17,7 @@ import torch
 from core.backprop_numpy.network import make_problem
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
+from core.i18n import N_, _
 
 # ---- the four stages ------------------------------------------------------------------------------------
 
@@ -188,7 +189,7 @@ def translation_table(a: Callable = numpy_by_hand, b: Callable = torch_by_hand) 
             removed = [w for w in words_a if w not in words_b]
             added = [w for w in words_b if w not in words_a]
             rows.append({"NumPy": line_a.strip(), "PyTorch": line_b.strip(),
-                         "changed": f"{' '.join(removed) or '—'} → {' '.join(added) or '—'}"})
+                         N_("changed"): f"{' '.join(removed) or '—'} → {' '.join(added) or '—'}"})
     return rows
 
 
@@ -237,8 +238,8 @@ def column_major_row(N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 1
         return next(line.split("#")[0].strip() for line in body_lines(fn) if line.strip().startswith("h = "))
 
     row = {"NumPy": h_line(numpy_by_hand), "PyTorch": h_line(forward_columns),
-           "changed": f"one sample per column: X {tuple(X.t().shape)} instead of {tuple(X.shape)}, "
-                      f"so h is {tuple(h_columns.shape)} instead of {tuple(h_rows.shape)}: the same numbers, "
-                      "transposed"}
+           "changed": _("one sample per column: X {x_now} instead of {x_was}, so h is {h_now} instead of {h_was}: "
+                        "the same numbers, transposed").format(x_now=tuple(X.t().shape), x_was=tuple(X.shape),
+                                                               h_now=tuple(h_columns.shape), h_was=tuple(h_rows.shape))}
     gap = ((by_columns - by_rows.t()).abs().max() / by_rows.abs().max()).item()  # rounding only: a different order
     return LayoutCheck(row, gap, (tuple(by_rows.shape), tuple(by_columns.shape)))

@@ -9,10 +9,11 @@ from torch import nn
 
 from core.checks import check_lr
 from core.curves import Curves
+from core.i18n import N_
 from core.optimizers import OPTIMIZERS
 from core.torch_nn import build, make_data, make_sequential
 
-INITS = {"default": "nn.Linear default", "normal_": "nn.init.normal_"}  # the race's starting weights
+INITS = {"default": N_("nn.Linear default"), "normal_": "nn.init.normal_"}  # the race's starting weights, shown
 
 
 def train_with(optimizer_name: str, model: nn.Module, X: torch.Tensor, y: torch.Tensor, lr: float,

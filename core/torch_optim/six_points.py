@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core import i18n  # i18n._, since `_` is a loop variable in the functions the page shows
 from core.charts import LAYOUT
 from core.curves import Curves
 
@@ -114,12 +115,13 @@ def decision_figure(params: dict[str, torch.Tensor], title: str) -> go.Figure:
     for k, symbol in enumerate(("circle", "square", "diamond")):
         pts, counts = torch.unique(X[y == k], dim=0, return_counts=True)  # (0, 0) appears three times in class 0
         counts = counts.tolist()
-        fig.add_trace(go.Scatter(x=pts[:, 0].numpy(), y=pts[:, 1].numpy(), mode="markers+text", name=f"class {k}",
+        fig.add_trace(go.Scatter(x=pts[:, 0].numpy(), y=pts[:, 1].numpy(), mode="markers+text",
+                                 name=i18n._("class {k}").format(k=k),
                                  text=[f"×{c}" if c > 1 else "" for c in counts], textposition="top right",
                                  textfont=dict(size=16, color=dark[k]),
                                  marker=dict(symbol=symbol, size=[14 + 6 * (c - 1) for c in counts], color=dark[k],
                                              line=dict(width=2, color="black"))))
-    fig.update_layout(title=title, xaxis_title="feature 1", yaxis_title="feature 2",
+    fig.update_layout(title=title, xaxis_title=i18n._("feature 1"), yaxis_title=i18n._("feature 2"),
                       **{**LAYOUT, "height": 380})
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
     fig.update_yaxes(range=[xs[0], xs[-1]], scaleanchor="x", constrain="domain")

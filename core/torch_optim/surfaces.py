@@ -11,6 +11,7 @@ import torch
 
 from core.charts import LAYOUT
 from core.curves import Curves
+from core.i18n import N_, _
 from core.optimizers import OPTIMIZERS
 
 
@@ -28,10 +29,10 @@ class Surface:
 
 SURFACES = {
     # curvature 1 along x and 36 along y: a step small enough for y is tiny for x
-    "ill-conditioned quadratic": Surface(lambda x, y: 0.5 * x**2 + 18 * y**2, (-4.5, 1.5), (0.0, 0.0),
+    N_("ill-conditioned quadratic"): Surface(lambda x, y: 0.5 * x**2 + 18 * y**2, (-4.5, 1.5), (0.0, 0.0),
                                          (-5, 5), (-2, 2), lr=0.05, momentum=0.7, num_steps=60),
     # a curved, nearly flat valley floor leading to the minimum at (1, 1)
-    "Rosenbrock": Surface(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, (-1.5, 2.0), (1.0, 1.0),
+    N_("Rosenbrock"): Surface(lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, (-1.5, 2.0), (1.0, 1.0),
                           (-2, 2), (-1, 3), lr=1e-3, momentum=0.9, num_steps=1000),
 }
 
@@ -72,9 +73,10 @@ def paths_figure(surface: str, paths: dict[str, Curves]) -> go.Figure:
         inside = points[(np.abs(points) < 1e6).all(axis=1)]
         fig.add_trace(go.Scatter(x=inside[:, 0], y=inside[:, 1], mode="lines+markers", marker_size=4, name=name,
                                  line_color=colors[i % len(colors)]))
-    fig.add_trace(go.Scatter(x=[s.minimum[0]], y=[s.minimum[1]], mode="markers", name="minimum",
+    fig.add_trace(go.Scatter(x=[s.minimum[0]], y=[s.minimum[1]], mode="markers", name=_("minimum"),
                              marker=dict(symbol="star", size=14, color="gold", line_width=1)))
-    fig.update_layout(title=f"Paths on the {surface}", xaxis_title="x", yaxis_title="y", **{**LAYOUT, "height": 480})
+    fig.update_layout(title=_("Paths on the {surface}").format(surface=_(surface)), xaxis_title="x", yaxis_title="y",
+                      **{**LAYOUT, "height": 480})
     fig.update_xaxes(range=s.x_range)
     fig.update_yaxes(range=s.y_range)
     return fig
