@@ -244,7 +244,7 @@ def show_gallery(probs: torch.Tensor, dataset: FashionMNIST, true_class: int | N
         top = predictions.top_probabilities(probs, index)
         truth = CLASSES[int(dataset.test_labels[index])]
         wrong = top[0][0] != truth
-        with gallery.container(width=112):
+        with gallery.container(width=100):
             st.image(dataset.test_images[index].reshape(28, 28).cpu().numpy(), width=84, clamp=True)
             st.markdown(f"{':red[✗]' if wrong else ':green[✓]'} **{_(top[0][0])}** {top[0][1]:.0%}  \n"
                         + _("true: {name}").format(name=_(truth)) + "  \n"

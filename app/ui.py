@@ -133,14 +133,21 @@ def chart(figure: go.Figure, key: str | None = None, where: object = None, **opt
 # Page-wide style: a chart's toolbar exists only while the pointer is on the chart (hidden, it is out of the tab
 # order, so Tab reaches Train in a few presses); text for screen readers only; display maths that scrolls on its
 # own on a narrow screen instead of being cut off or pushing the page sideways; captions dark enough to read
-# (Streamlit's grey has a contrast of 3.8:1 on the sidebar, under the 4.5:1 that WCAG AA asks of small text).
+# (Streamlit's grey has a contrast of 3.8:1 on the sidebar, under the 4.5:1 that WCAG AA asks of small text), and
+# so are the code's colours; a code block scrolls in its own frame, the one a keyboard can focus (not the <pre>).
 STYLE = """<style>
 .js-plotly-plot .modebar-container { display: none; }
 .js-plotly-plot:hover .modebar-container { display: block; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
            clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 .katex-display { overflow-x: auto; overflow-y: hidden; max-width: 100%; padding: 0.2em 0; }
-[data-testid="stCaptionContainer"] { color: #5c5b5a; }
+[data-testid="stCaptionContainer"] { color: #5c5b5a; opacity: 1; }
+[data-testid="stCode"] { max-height: 480px; overflow: auto; }
+[data-testid="stCode"] > pre { height: auto !important; max-height: none !important; overflow: visible !important; }
+[data-testid="stCode"] .token:is(.string, .char, .triple-quoted-string) { color: #0a7a2a; }
+[data-testid="stCode"] .token:is(.number, .boolean, .constant) { color: #0b6b5f; }
+[data-testid="stCode"] .token:is(.keyword, .function, .builtin, .class-name, .decorator) { color: #1a5fb4; }
+[data-testid="stCode"] .token.comment { color: #5c5b5a; }
 </style>"""
 
 

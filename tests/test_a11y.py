@@ -35,10 +35,23 @@ def shots(tmp_path: Path) -> Path:
     return folder
 
 
+BUSY = """() => document.querySelector('[data-testid=stStatusWidget]') !== null
+    || document.querySelector('[data-stale=true]') !== null
+    || !Array.from(document.querySelectorAll('style')).some(s => s.textContent.includes('sr-only'))"""
+
+
 def open_and_wait(page, url: str) -> None:
+    """Open `url` and wait until the app has settled: no run going, nothing drawn faded as stale, the page style in
+    (checked twice a second apart: a page may rerun once after it first appears)."""
     page.goto(url)
     expect(page.locator("[data-testid=stMain] h1").first).to_be_visible(timeout=120_000)
-    expect(page.locator("[data-testid=stStatusWidget]")).to_have_count(0, timeout=120_000)  # the run has ended
+    quiet = 0
+    for _tick in range(240):
+        quiet = 0 if page.evaluate(BUSY) else quiet + 1
+        if quiet == 3:
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{url} did not settle within 2 minutes")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +79,10 @@ def test_no_serious_violation_and_nothing_cut_off_on_a_phone(page, app_url, axe_
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(1500)  # the layout settles
     assert page.evaluate(SIDEWAYS) == []
-    page.screenshot(path=shots(tmp_path) / f"phone-{slug or 'home'}-{lang}.png", full_page=True)
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": PHONE["width"], "height": min(height, 16_000)})  # the whole page, as it scrolls
+    page.wait_for_timeout(500)
+    page.screenshot(path=shots(tmp_path) / f"phone-{slug or 'home'}-{lang}.png")
 
 
 def test_train_is_a_few_key_presses_away_and_chart_toolbars_are_not_in_the_way(page, app_url):

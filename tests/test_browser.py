@@ -95,10 +95,15 @@ def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page, tmp_path):
     expect(mlp_page.get_by_text("Finished.")).to_be_visible(timeout=120_000)
     expect(mlp_page.get_by_text("Confusion matrix")).to_be_visible()
     expect(mlp_page.get_by_test_id("stImage").first).to_be_visible()
-    assert mlp_page.get_by_test_id("stImage").count() == 24
+    expect(mlp_page.get_by_test_id("stImage")).to_have_count(24)
     assert mlp_page.locator("[data-testid=stException]").count() == 0
     assert mlp_page.evaluate(CUT_OFF) == []
     screenshot(mlp_page, "mlp-trained", tmp_path)
+    mlp_page.set_viewport_size({"width": 390, "height": 844})  # a phone: the gallery wraps, 3 or more a row
+    mlp_page.wait_for_timeout(1500)
+    tops = mlp_page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stImage]'))"
+                             ".map(e => Math.round(e.getBoundingClientRect().top))")
+    assert len(tops) == 24 and len(set(tops)) <= 8, sorted(set(tops))
 
 
 def test_stop_keeps_what_was_learned(mlp_page, tmp_path):
