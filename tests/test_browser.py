@@ -194,8 +194,10 @@ def test_hostile_query_parameters_render_the_page_with_a_notice(page, app_url, l
     _, param, _ = CONTROL[lesson.slug]
     page.goto(f"{app_url}/{lesson.slug}?{param}=99999999&nonsense=1&seed=abc&{param}x={'9' * 10_000}")
     settled(page)
-    expect(page.get_by_text("could not be used as they were")).to_be_visible()
-    expect(page.get_by_text("is above the largest allowed").first).to_be_visible()
+    main, sidebar = page.get_by_test_id("stMainBlockContainer"), page.get_by_test_id("stSidebarUserContent")
+    expect(main.get_by_text("could not be used as they were")).to_be_visible()
+    expect(main.get_by_text("is above the largest allowed").first).to_be_visible()
+    expect(sidebar.get_by_text("is not a whole number")).to_be_visible()  # the sidebar's seed says so there
     assert page.locator("[data-testid=stException]").count() == 0
 
 
