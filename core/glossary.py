@@ -4,6 +4,7 @@ Which lessons use a term is read from the lessons' English prose, so the list be
 construction; a test checks that the Chinese prose of those lessons uses the Chinese term.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,11 @@ TERMS = (
 )
 
 
+@functools.cache
+def _english_prose(slug: str) -> str:
+    return (LESSONS_DIR / f"{slug}.md").read_text(encoding="utf-8")  # read once, not per term and rerun
+
+
 def lessons_using(term: Term, slugs: list[str]) -> list[str]:
     """The lessons whose English prose uses `term`."""
-    return [slug for slug in slugs if term.used_in((LESSONS_DIR / f"{slug}.md").read_text(encoding="utf-8"))]
+    return [slug for slug in slugs if term.used_in(_english_prose(slug))]
