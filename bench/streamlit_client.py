@@ -60,7 +60,16 @@ class Learner:
                         self.cookie = f"{name}={morsel.value}"
 
     async def click(self, label: str, timeout: float = 120.0) -> float:
-        """Press the button labelled `label` (as drawn by the last run); the seconds the rerun took."""
+        """Press the button labelled `label`; the seconds the rerun took. A page that has not drawn it yet (a busy
+        server may end a first run early) is run again, as a learner would reload it, up to three times."""
+        for _ in range(3):
+            if label in self.buttons:
+                break
+            await self._rerun()
+            await self._until_finished(timeout)
+        if label not in self.buttons:
+            raise LookupError(f"no {label!r} button on {self.page or 'home'} after three runs; it drew "
+                              f"{sorted(self.buttons)} and said {self.texts[-3:]}; errors {self.errors}")
         start = time.perf_counter()
         await self._rerun([WidgetState(id=self.buttons[label], trigger_value=True)])
         await self._until_finished(timeout)

@@ -86,7 +86,8 @@ def mlp_page(page):
     epochs.press("Enter")
     expect(page.get_by_text("held once on")).to_be_visible()
     settled(page)  # Train is pressed once the page has finished its rerun, as a learner would see it
-    expect(page.get_by_test_id("stMultiSelect").filter(has_text="versions")).to_contain_text("scratch")
+    expect(page.get_by_test_id("stMultiSelect").filter(has_text="versions")).to_contain_text("scratch",
+                                                                                       timeout=90_000)
     return page
 
 
