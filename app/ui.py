@@ -2,7 +2,6 @@
 
 import functools
 import html
-import inspect
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from core import figure_text, i18n
 from core.curves import Curves
 from core.device import DeviceUnavailableError, resolve_device
 from core.i18n import _
+from core.source import getsource
 from registry import LESSONS
 
 LESSONS_DIR = Path(__file__).resolve().parents[1] / "lessons"
@@ -116,7 +116,7 @@ def show_source(*functions: Callable, height: int = 480, calls: Sequence[str] = 
     modules = dict.fromkeys(f.__module__ for f in functions)  # in order, without repeats
     st.caption(_("The code that ran, from {modules}:").format(modules=", ".join(f"`{m}`" for m in modules)))
     for tab, f in zip(st.tabs([f"{f.__name__}()" for f in functions]), functions):
-        tab.code(inspect.getsource(f), language="python", height=height, wrap_lines=True)
+        tab.code(getsource(f), language="python", height=height, wrap_lines=True)
 
 
 CHART_CONFIG = {"displaylogo": False}  # its toolbar shows on hover only, out of the tab order (see STYLE below)

@@ -9,7 +9,6 @@ Batch form, one example per row; W^l is the same matrix as in the column-vector 
     dL/dW^l = A^l.T @ delta^{l+1},  dL/db^l = delta^{l+1} summed over the rows
 """
 
-import inspect
 import re
 from collections.abc import Callable
 
@@ -17,6 +16,7 @@ import numpy as np
 
 from core.backprop_numpy.gradcheck import relative_error
 from core.backprop_numpy.network import backward, forward, make_problem
+from core.source import getsource
 
 
 def identity(Z: np.ndarray) -> np.ndarray:
@@ -113,4 +113,4 @@ def special_case_error(N: int, D_in: int, H: int, D_out: int, seed: int) -> dict
 def lines_assigning(function: Callable, name: str) -> list[str]:
     """Return the lines of `function`'s source that assign to `name` (`name = ...` or `name[...] = ...`)."""
     pattern = re.compile(rf"\s*{re.escape(name)}(\[.*\])?\s*=[^=]")
-    return [line.strip() for line in inspect.getsource(function).splitlines() if pattern.match(line)]
+    return [line.strip() for line in getsource(function).splitlines() if pattern.match(line)]

@@ -5,7 +5,6 @@ as they were when each returned, so every array shown is one the lesson's own co
 line(s) of source that computed it, found in `inspect.getsource` of the function that ran.
 """
 
-import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from plotly.subplots import make_subplots
 from core.backprop_numpy.derivation import lines_assigning
 from core.backprop_numpy.network import backward, forward, squared_error, train
 from core.i18n import N_, _
+from core.source import getsource
 
 TINY = dict(N=4, D_in=3, H=5, D_out=2)  # small enough to print every number of every array
 TINY_LR = 3e-3  # 1e-6 would leave these O(1) weights unchanged to the digits shown; 1e-2 overshoots on some seeds
@@ -43,7 +43,7 @@ class Step:
 
 def source_lines(function: Callable) -> list[str]:
     """Return the lines of `function`'s source, as inspect.getsource gives them."""
-    return inspect.getsource(function).splitlines()
+    return getsource(function).splitlines()
 
 
 def assigning(function: Callable, *names: str) -> list[int]:

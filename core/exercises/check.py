@@ -15,6 +15,7 @@ import torch
 from core.curves import Curves
 from core.i18n import N_, _
 from core.sandbox import Sandbox, SandboxError, run_once
+from core.source import getsource
 
 TOLERANCE = 1e-8  # float64 on both sides: only rounding differs
 
@@ -47,7 +48,7 @@ class Exercise:
 
     def reference_source(self) -> str:
         """Return the reference solution's source, as the page shows it."""
-        return inspect.getsource(self.reference)
+        return getsource(self.reference)
 
     def sandbox(self, code: str) -> Sandbox:
         """Return an unstarted sandbox for this exercise's function written as `code`."""

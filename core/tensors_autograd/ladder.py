@@ -5,7 +5,6 @@ so that their lines line up: the translation table and the diffs between stages 
 """
 
 import difflib
-import inspect
 import math
 import re
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from core.backprop_numpy.network import make_problem
 from core.checks import check_lr, check_sizes
 from core.curves import Curves
 from core.i18n import N_, _
+from core.source import getsource
 
 # ---- the four stages ------------------------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ def largest_differences(runs: dict[str, Curves]) -> list[float]:
 
 def body_lines(fn: Callable) -> list[str]:
     """Return the function's source lines after its docstring."""
-    lines = inspect.getsource(fn).splitlines()
+    lines = getsource(fn).splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip().endswith('"""')) + 1
     return lines[start:]
 
@@ -196,8 +196,8 @@ def translation_table(a: Callable = numpy_by_hand, b: Callable = torch_by_hand) 
 def stage_diff(a: Callable, b: Callable) -> str:
     """Return a unified diff between the sources of two stages (with MyReLU when a stage uses it)."""
     def source(fn):
-        text = inspect.getsource(fn)
-        return (inspect.getsource(MyReLU) + "\n" + text if fn is torch_custom_function else text).splitlines()
+        text = getsource(fn)
+        return (getsource(MyReLU) + "\n" + text if fn is torch_custom_function else text).splitlines()
     return "\n".join(difflib.unified_diff(source(a), source(b), a.__name__, b.__name__, lineterm="", n=2))
 
 
