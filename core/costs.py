@@ -52,14 +52,19 @@ def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> 
 
 
 def calibrate(seconds: float = 0.3) -> Speed:
-    """Measure this process's float32 (torch) and float64 (NumPy) matrix-multiply rates and the cost of a step."""
+    """Measure this process's float32 (torch) and float64 (NumPy) matrix-multiply rates and the cost of a step.
+
+    Each call is timed alone and the fastest counts: a worker measures itself at a low priority while the server
+    may be busy, and an average would count the time it spent waiting for a core (17x too slow on a loaded 2-core
+    machine), while at least some calls run without being interrupted."""
     def rate(multiply, flops: float) -> float:
         multiply()  # warm up
-        count, start = 0, time.perf_counter()
+        fastest, start = float("inf"), time.perf_counter()
         while time.perf_counter() - start < seconds / 3:
+            began = time.perf_counter()
             multiply()
-            count += 1
-        return flops * count / (time.perf_counter() - start)
+            fastest = min(fastest, time.perf_counter() - began)
+        return flops / fastest
 
     a = torch.randn(256, 784)
     w = torch.randn(784, 256, requires_grad=True)

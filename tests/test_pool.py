@@ -175,3 +175,32 @@ def test_fashion_training_as_a_job_matches_the_training_loop_and_returns_its_wei
     assert result["curves"]["scratch"].losses == pytest.approx(histories["scratch"].losses, rel=1e-4)
     for got, want in zip(result["weights"]["scratch"], model.parameters()):
         assert torch.allclose(torch.from_numpy(got), want, atol=1e-5)
+
+
+CALIBRATE = ("import os, sys, torch; from core import costs; torch.set_num_threads(1); "
+             "costs.calibrate(0.03); "  # its first optimizer step imports much of torch: do that at full speed
+             "os.nice(int(sys.argv[1])); print(costs.calibrate().flops32, flush=True); os._exit(0)")  # no slow teardown
+
+
+def test_a_worker_measures_its_speed_right_on_a_busy_server():
+    """Workers measure themselves at a low priority, often while the server is busy drawing pages: what they
+    measure is the machine's speed, not their share of it (an average over the wall clock read 17x too slow)."""
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+    def measured(nice: int) -> float:
+        out = subprocess.run([sys.executable, "-c", CALIBRATE, str(nice)], cwd=root, env=env, check=True,
+                             capture_output=True, text=True, timeout=120).stdout
+        return float(out.split()[-1])
+
+    quiet = measured(0)
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in os.sched_getaffinity(0)]
+    try:
+        loaded = measured(10)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    assert loaded > 0.5 * quiet, (loaded, quiet)
