@@ -75,6 +75,22 @@ def start(replicas: int) -> tuple[subprocess.Popen, str, list[str]]:
             time.sleep(0.3)
 
 
+def server_memory(group: int) -> float:
+    """MiB resident in the Streamlit server processes of a process group (not their training workers)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or os.getpgid(int(entry.name)) != group:
+                continue
+            if b"streamlit" not in (entry / "cmdline").read_bytes():
+                continue
+            total += next(int(line.split()[1]) for line in (entry / "status").read_text().splitlines()
+                          if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            continue  # it ended meanwhile, or has no memory of its own
+    return total / 1024
+
+
 def say(line: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
@@ -138,6 +154,7 @@ async def measure(args: argparse.Namespace) -> dict:
             learners = [await group.ready(replica) for _ in range(args.slots_per_server)]
             await asyncio.gather(*(group.train(learner) for learner in learners))
 
+        memory = [server_memory(process.pid)]  # warm: every page's caches and the data set loaded
         say("one run alone, twice")
         alone = [await group.train(await group.ready(replicas[0])) for _ in range(2)]
         alone_rate = 2 * args.epochs / (alone[-1]["ended"] - alone[0]["pressed"])
@@ -162,8 +179,9 @@ async def measure(args: argparse.Namespace) -> dict:
         loaded = [o for per in opens for o in per if first_press <= o[0] <= last_end]
         rate = args.trainers * args.epochs / (last_end - first_press)
 
-        return {"idle": [s for _, s, _ in idle], "loaded": [s for _, s, _ in loaded], "alone_rate": alone_rate,
-                "rate": rate, "waits": [r["started"] - r["pressed"] for r in runs],
+        memory.append(server_memory(process.pid))
+        return {"memory": memory, "idle": [s for _, s, _ in idle], "loaded": [s for _, s, _ in loaded],
+                "alone_rate": alone_rate, "rate": rate, "waits": [r["started"] - r["pressed"] for r in runs],
                 "times": [r["ended"] - r["pressed"] for r in runs], "errors": group.errors,
                 "runs": len(runs), "slots": args.slots_per_server * max(1, args.replicas)}
     finally:
@@ -189,6 +207,8 @@ def report(m: dict, args: argparse.Namespace) -> list[str]:
     print(f"queue wait (s): median {statistics.median(m['waits']):.1f}, max {max(m['waits']):.1f}; run time from "
           f"Train (s): median {statistics.median(m['times']):.1f}, max {max(m['times']):.1f}; "
           f"errors: {len(m['errors'])}")
+    print(f"server memory (MiB, training workers aside): {m['memory'][0]:.0f} once warm, {m['memory'][1]:.0f} "
+          f"at the end")
     for error in m["errors"][:5]:
         print("  error:", error)
     missed = []
@@ -207,7 +227,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=20)
     parser.add_argument("--trainers", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=6,
+                        help="per run: 8 runs of 6 keep 2 slots busy about as long as the browsing goes on")
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--actions", type=int, default=4, help="page opens per browsing learner")
     parser.add_argument("--replicas", type=int, default=0)
