@@ -45,6 +45,18 @@ def fashion_training(num_hiddens: int | None, batch_size: int, num_epochs: int, 
     return Work(per_epoch * num_epochs * num_versions, steps)
 
 
+def drift_training(num_hiddens: int, batch_size: int, num_epochs: int, num_train: int = 2048,
+                   num_test: int = 500) -> Work:
+    """lesson 7's drift measurement (core.mlp.version_drift): scratch and concise trained side by side on
+    `num_train` images, once in float32 and once in float64, each epoch followed by a loss over the training
+    images and logits on `num_test` test images. float64 matrix multiplies count twice (torch runs them at about
+    half the float32 rate on a CPU)."""
+    params = PIXELS * num_hiddens + num_hiddens * CLASSES
+    per_epoch = 6 * num_train * params + 2 * num_train * params + 2 * num_test * params  # per version
+    steps = -(-num_train // batch_size) * num_epochs * 2 * 2  # 2 versions, 2 precisions
+    return Work(per_epoch * (num_epochs + 1) * 2 * (1 + 2), steps)
+
+
 def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> Work:
     """Lesson 1's NumPy run: per iteration a forward and backward pass on N examples and a held-out forward pass."""
     per_iteration = 2 * N * (D_in * H + H * D_out) * (3 + 1)

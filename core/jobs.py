@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from core import fashion_mnist
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
 from core.i18n import N_, _
+from core.mlp import version_drift
 from core.training import new_history, predict, train_versions
 from core.worker import Progress
 
@@ -76,3 +78,22 @@ def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], ste
     curves = _from_core(train)(**kwargs, on_iteration=on_iteration)
     curves.outputs = {k: v for k, v in curves.outputs.items() if not isinstance(v, np.ndarray)}
     return curves
+
+
+DRIFT_PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
+
+
+def measure_drift(progress: Progress, kwargs: dict[str, Any], data_dir: str | None = None) -> dict[str, Curves]:
+    """Lesson 7's drift measurement in a worker: version_drift(data, dtype, **kwargs) in float32, then in float64,
+    on the CPU; a precision cut short by Stop is left out."""
+    data = dataset(data_dir, "cpu")
+    epochs, drifts = kwargs["num_epochs"], {}
+    for i, (name, dtype) in enumerate(DRIFT_PRECISIONS.items()):
+        def on_epoch(epoch: int, done: int = i * epochs, name: str = name) -> bool:
+            return progress.update((done + epoch) / (2 * epochs), _("{precision}: epoch {epoch} of {epochs}")
+                                   .format(precision=name, epoch=epoch, epochs=epochs))
+        curves = version_drift(data, dtype, **kwargs, on_epoch=on_epoch)
+        if progress.stop_requested():
+            break
+        drifts[name] = curves
+    return drifts

@@ -8,6 +8,7 @@ Also two checks on the original tutorial: its lr-100 step equals plain SGD with 
 and concise versions drift apart in float32.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -208,8 +209,10 @@ DRIFT_MAX_EPOCHS = 5  # the page's drift experiment trains at most this many epo
 
 def version_drift(data: FashionMNIST, dtype: torch.dtype, num_train: int = 2048, num_test: int = 500,
                   num_hiddens: int = 256, activation: str = "relu", optimizer: str = "SGD", lr: float = 0.5,
-                  batch_size: int = 256, num_epochs: int = 5, seed: int = 0, cosine: bool = False) -> Curves:
-    """Return per epoch (0: before training) the largest weight and logit gaps between scratch and concise in dtype."""
+                  batch_size: int = 256, num_epochs: int = 5, seed: int = 0, cosine: bool = False,
+                  on_epoch: Callable[[int], bool | None] | None = None) -> Curves:
+    """Return per epoch (0: before training) the largest weight and logit gaps between scratch and concise in dtype;
+    on_epoch(epoch), called after each epoch, stops it early by returning True."""
     # both train from the same weights on the CPU, on the first num_train training images; the logit gap is on the
     # first num_test test images, and "loss" is the scratch version's mean loss on its training images
     check_sizes(num_train=num_train, num_test=num_test)
@@ -231,6 +234,8 @@ def version_drift(data: FashionMNIST, dtype: torch.dtype, num_train: int = 2048,
             curves.values["weight gap"].append(max((a - b).abs().max().item()
                                                    for a, b in zip(weights(scratch), weights(concise))))
             curves.values["logit gap"].append((scratch(X_test) - concise(X_test)).abs().max().item())
+        if epoch > 0 and on_epoch is not None and on_epoch(epoch):
+            break
     return curves
 
 

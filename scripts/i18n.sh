@@ -8,10 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYBABEL="${PYBABEL:-.venv/bin/pybabel}"
 if [ "${1:-}" != compile ]; then
-  "$PYBABEL" -q extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
+  "$PYBABEL" -q extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header -w 120 \
     -o locales/messages.pot .
   if [ -f locales/zh/LC_MESSAGES/messages.po ]; then
-    "$PYBABEL" -q update -i locales/messages.pot -d locales -l zh --no-fuzzy-matching --omit-header \
+    "$PYBABEL" -q update -i locales/messages.pot -d locales -l zh --no-fuzzy-matching -w 120 \
       --ignore-obsolete
   else
     "$PYBABEL" -q init -i locales/messages.pot -d locales -l zh

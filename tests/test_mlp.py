@@ -189,6 +189,53 @@ def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
     assert any("press **Measure the drift** again" in i.value for i in at.info)
 
 
+def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(tiny_dir, monkeypatch):
+    import background
+    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)  # whatever this machine's speed, it goes to the pool
+    at = open_with_data("mlp", tiny_dir)
+    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    at.number_input(key="mlp_num_epochs").set_value(2).run()
+    assert any("of training on this server" in c.value for c in at.caption)  # its cost, before the press
+    at.button(key="mlp_drift_measure").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    job = at.session_state["tickets"]["mlp_drift"].job
+    assert job.fn == "core.jobs:measure_drift" and job.kwargs["kwargs"]["num_epochs"] == 2
+    assert at.button(key="mlp_drift_stop") is not None  # and its progress, while the page goes on
+    deadline = time.monotonic() + 120
+    while job.active:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown, drifts = at.session_state["mlp_drift_result"]
+    expected = mlp.version_drift(fashion_mnist.load(tiny_dir, "cpu"), torch.float64, **shown)
+    assert drifts["float64"].values["weight gap"] == pytest.approx(expected.values["weight gap"], abs=1e-12)
+    assert [t["name"] for t in chart_traces(at, "mlp_drift_chart")][0] == "float32: weight gap"
+    assert any("measure_drift" in t.label for t in at.tabs)  # the worker's function among the sources shown
+
+
+def test_a_drift_measurement_stopped_halfway_shows_nothing_to_compare(tiny_dir, monkeypatch):
+    import background
+    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
+    at = open_with_data("mlp", tiny_dir)
+    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    at.select_slider(key="mlp_batch_size").set_value(16).run()
+    at.button(key="mlp_drift_measure").click().run()
+    job = at.session_state["tickets"]["mlp_drift"].job
+    deadline = time.monotonic() + 120
+    while job.fraction == 0.0:  # past float32's first epoch
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.button(key="mlp_drift_stop").click().run()
+    while job.active:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert job.state == "stopped" and "mlp_drift_result" not in at.session_state
+    assert any("nothing to compare" in i.value for i in at.info)
+
+
 def test_presets_set_the_controls(tiny_dir):
     at = open_with_data("mlp", tiny_dir)
     at.button(key="preset_the tutorial's run").click().run()

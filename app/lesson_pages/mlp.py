@@ -5,6 +5,7 @@ import functools
 import streamlit as st
 import torch
 
+import background
 import checkpoints
 import exercises
 import history
@@ -96,12 +97,36 @@ st.markdown(text["Why scratch and concise drift apart"])
 drift_settings = dict(num_hiddens=num_hiddens, activation=activation, optimizer=optimizer, lr=lr,
                       batch_size=batch_size, num_epochs=min(num_epochs, mlp.DRIFT_MAX_EPOCHS), seed=seed,
                       cosine=cosine)
-if st.button(_("Measure the drift"), key="mlp_drift_measure",
-             help=_("Trains four small runs on the CPU: some seconds.")):
-    with st.spinner(_("Training both versions in float32 and in float64…")):
-        st.session_state["mlp_drift_result"] = drift_settings, {
-            name: mlp.version_drift(dataset, dtype, **drift_settings)
-            for name, dtype in (("float32", torch.float32), ("float64", torch.float64))}
+drift_work = costs.drift_training(num_hiddens, batch_size, drift_settings["num_epochs"])
+button, cost = st.columns([1, 3], vertical_alignment="center")
+with cost:
+    affordable = background.cost("mlp_drift", drift_work, lambda fits: _(
+        "Raise the batch size, or lower the hidden units or the epochs."))
+if button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not affordable,
+                 help=_("Trains four small runs on the CPU: scratch and concise, in float32 and in float64.")):
+    st.session_state.get("pool_results", {}).pop("mlp_drift", None)  # what an earlier measurement said is over
+    if background.pool().estimate("mlp_drift", drift_work) <= background.INLINE_SECONDS:  # quick: here, now
+        with st.spinner(_("Training both versions in float32 and in float64…")):
+            st.session_state["mlp_drift_result"] = drift_settings, {
+                name: mlp.version_drift(dataset, dtype, **drift_settings)
+                for name, dtype in jobs.DRIFT_PRECISIONS.items()}
+    else:  # longer: in the server's pool, like a training run
+        background.submit("mlp_drift", "mlp", _("Measure the drift"), "result", "mlp_drift",
+                          "core.jobs:measure_drift", dict(kwargs=drift_settings, data_dir=live.data_dir() or None),
+                          drift_work)
+if background.follow("mlp_drift"):
+    st.button(_("Stop"), key="mlp_drift_stop", icon=":material/stop:", on_click=background.stop,
+              args=("mlp_drift",), help=_("Stops after the current epoch; a precision left unfinished is not shown."))
+pooled = st.session_state.get("pool_results", {}).get("mlp_drift")  # a measurement that has ended in the pool
+if pooled is not None:
+    pooled_settings, pooled_drifts, _seconds, reason = pooled
+    if pooled_drifts is None:  # said until the next press
+        st.error(_("The measurement failed: {reason}.").format(reason=reason))
+    elif len(pooled_drifts) < len(jobs.DRIFT_PRECISIONS):
+        st.info(_("The measurement was stopped before both precisions had finished: nothing to compare."))
+    else:
+        st.session_state["mlp_drift_result"] = pooled_settings, pooled_drifts
+        del st.session_state["pool_results"]["mlp_drift"]
 measured = st.session_state.get("mlp_drift_result")
 if measured is not None:
     shown, drifts = measured
@@ -124,7 +149,7 @@ if measured is not None:
                      "epochs the weights differ by {weight32:.1e} in float32 and {weight64:.1e} in float64.").format(
             logit32=drifts["float32"].values["logit gap"][0], logit64=drifts["float64"].values["logit gap"][0],
             epochs=epochs, weight32=last["float32"][0], weight64=last["float64"][0]))
-    ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, height=360,
+    ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, jobs.measure_drift, height=360,
                    calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
                           for dtype in (torch.float32, torch.float64)])
 
