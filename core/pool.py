@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from core import i18n
 from core.costs import Speed, Work
 from core.curves import Curves
 from core.i18n import N_
-from core.worker import merge_tails
+from core.worker import Connection, merge_tails
 
 ROOT = Path(__file__).resolve().parents[1]
 STATES = ("queued", "running", "finished", "stopped", "failed")
@@ -229,6 +229,13 @@ class Pool:
                 except (EOFError, OSError):
                     with self._lock:
                         self._lost(worker)
+                    continue
+                except Exception as err:  # a message that cannot be read: that run is lost, not the pool
+                    with self._lock:
+                        worker.process.kill()
+                        self._lost(worker, "failed", said(
+                            worker.job.language if worker.job else "en",
+                            N_("its worker sent a message that could not be read ({error})"), error=repr(err)))
                     continue
                 with self._lock:
                     self._handle(worker, message)

@@ -10,15 +10,29 @@ the learner pressed Stop, and returns what it produced (plain data: lists, dicts
 
 import importlib
 import os
+import pickle
 import sys
 import time
-from multiprocessing.connection import Connection
+from multiprocessing import connection
 from typing import Any
 
 from core.curves import Curves
 from core.i18n import _
 
 JOB_MODULES = ("core.jobs",)  # the only modules whose functions a worker runs
+
+
+class Connection(connection.Connection):
+    """The pool's end or a worker's end of their socket. It pickles with Python's own pickler: multiprocessing's
+    pickler lets torch send a tensor as a shared file descriptor, which only works between processes that
+    multiprocessing started itself, and a result holding tensors (a page's Curves with its final weights)
+    failed to arrive."""
+
+    def send(self, obj: Any) -> None:
+        self.send_bytes(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def recv(self) -> Any:
+        return pickle.loads(self.recv_bytes())
 
 
 class Progress:

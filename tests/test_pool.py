@@ -2,6 +2,7 @@
 
 import functools
 import os
+import pickle
 import signal
 import time
 
@@ -204,3 +205,33 @@ def test_a_worker_measures_its_speed_right_on_a_busy_server():
             process.kill()
             process.wait()
     assert loaded > 0.5 * quiet, (loaded, quiet)
+
+
+def test_a_result_holding_tensors_arrives_whole(pool):
+    """jobs.call returns what a core function returns: here Curves whose outputs hold torch tensors (multiprocessing's
+    own pickler would send those as shared file descriptors, which a worker the pool started cannot share)."""
+    from core.torch_optim import six_points as sp
+    job = pool.submit("ana", "torch_optim_six", "core.jobs:call",
+                      dict(fn=sp.both_runs, kwargs=dict(seed=0, lr=0.01, num_epochs=20)), costs.small_steps(40))
+    until(lambda: not job.active)
+    assert job.state == "finished", job.message
+    manual, auto = job.result
+    here = sp.both_runs(0, 0.01, 20)
+    assert manual.losses == here[0].losses
+    assert any(isinstance(v, torch.Tensor) for v in auto.outputs.values())
+
+
+def test_a_message_the_server_cannot_read_fails_that_run_and_the_pool_goes_on(pool):
+    job = submit(pool, "ana", 20_000)
+    until(lambda: job.state == "running")
+    worker = next(w for w in pool._workers if w.job is job)
+
+    def unreadable():
+        raise pickle.UnpicklingError("a torn message")
+
+    worker.conn.recv = unreadable
+    until(lambda: not job.active)
+    assert job.state == "failed" and "could not be read" in job.message and "torn message" in job.message
+    after = submit(pool, "bo", 50)
+    until(lambda: not after.active)
+    assert after.state == "finished"
