@@ -7,11 +7,15 @@ learner is; its own page is drawn again with the result, another page only says 
 one Python thread about half a second, and a class's runs end together).
 """
 
+import copy
 import os
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -228,3 +232,52 @@ def _keep_result(found: Ticket) -> None:
 
 
 ON_END["result"] = _keep_result
+
+
+@st.cache_resource(show_spinner=False)
+def _called() -> tuple[threading.Lock, OrderedDict]:
+    """What `call` computed in the pool, shared by every session of this server (each a pure function of its
+    arguments), the 64 latest."""
+    return threading.Lock(), OrderedDict()
+
+
+def call(kind: str, title: str, fn: Callable, kwargs: dict, work: Work, here: Callable[[], Any]) -> Any:
+    """A lesson's computation that the page waits for: here (`here()`, cached by the page) when quick; when its
+    estimate is over INLINE_SECONDS, in the server's pool as fn(**kwargs), while the page waits, saying where it
+    is, and without holding the server's one Python thread. A rerun with the same arguments (the learner moved
+    another control) waits for the same job; with new ones, the old job is cancelled. Returns None (with a
+    message) when it is refused or fails."""
+    if pool().estimate(kind, work) <= INLINE_SECONDS:
+        return here()
+    lock, done = _called()
+    key = (fn.__module__, fn.__qualname__, repr(sorted(kwargs.items())))
+    with lock:
+        if key in done:
+            done.move_to_end(key)
+            return copy.deepcopy(done[key])
+    pending = st.session_state.setdefault("pending_calls", {})  # kind -> (key, job): this learner's, one a kind
+    if kind in pending and pending[kind][0] != key:
+        pool().cancel(pending.pop(kind)[1])
+    if kind not in pending:
+        try:
+            pending[kind] = key, pool().submit(owner(), kind, "core.jobs:call", dict(fn=fn, kwargs=kwargs), work,
+                                               title, language=i18n.current())
+        except TooCostly as err:
+            st.error(_("This run was refused: {reason}.").format(reason=err))
+            return None
+    job = pending[kind][1]
+    line = st.empty()
+    while job.active:  # each update lets Streamlit end this script run when the learner moves on
+        line.progress(job.fraction if job.state == "running" else 0.0,
+                      text=_("{title}, in the server's pool: {status}").format(title=title, status=status_line(job)))
+        time.sleep(0.25)
+    line.empty()
+    del pending[kind]
+    if job.state != "finished":
+        st.error(_("{title} did not finish: {reason}.").format(title=title, reason=job.message or job.state))
+        return None
+    with lock:
+        done[key] = job.result
+        while len(done) > 64:
+            done.popitem(last=False)
+    return copy.deepcopy(job.result)

@@ -57,6 +57,17 @@ def drift_training(num_hiddens: int, batch_size: int, num_epochs: int, num_train
     return Work(per_epoch * (num_epochs + 1) * 2 * (1 + 2), steps)
 
 
+def race_training(num_runs: int, num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100,
+                  D_out: int = 10) -> Work:
+    """Lesson 5's race: one two-layer network per optimizer, trained full-batch in float32."""
+    return Work(6 * N * (D_in * H + H * D_out) * num_iters * num_runs, num_iters * num_runs)
+
+
+def small_steps(steps: int) -> Work:
+    """A loop of optimizer steps on a few numbers (a 2-D surface, six points): its fixed cost per step alone."""
+    return Work(0.0, steps)
+
+
 def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> Work:
     """Lesson 1's NumPy run: per iteration a forward and backward pass on N examples and a held-out forward pass."""
     per_iteration = 2 * N * (D_in * H + H * D_out) * (3 + 1)

@@ -18,7 +18,6 @@ from core import fashion_mnist
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
 from core.i18n import N_, _
-from core.mlp import version_drift
 from core.training import new_history, predict, train_versions
 from core.worker import Progress
 
@@ -67,6 +66,12 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
             "test_probs": {v: predict(m, data.test_images).cpu().numpy() for v, m in models.items()}}
 
 
+def call(progress: Progress, fn: Callable, kwargs: dict[str, Any]) -> Any:
+    """fn(**kwargs), a core function a page waits for (see app/background.call). It reports no progress of its
+    own: a Stop it cannot hear is handled by the pool, which replaces the worker."""
+    return _from_core(fn)(**kwargs)
+
+
 def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], steps: int,
                 unit: str = N_("iteration")) -> Curves:
     """Run train(**kwargs, on_iteration=...) from a lesson: its curves, without the final weights (pages here do
@@ -83,16 +88,17 @@ def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], ste
 DRIFT_PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 
 
-def measure_drift(progress: Progress, kwargs: dict[str, Any], data_dir: str | None = None) -> dict[str, Curves]:
-    """Lesson 7's drift measurement in a worker: version_drift(data, dtype, **kwargs) in float32, then in float64,
-    on the CPU; a precision cut short by Stop is left out."""
+def measure_drift(progress: Progress, measure: Callable, kwargs: dict[str, Any],
+                  data_dir: str | None = None) -> dict[str, Curves]:
+    """Lesson 7's drift measurement in a worker: measure(data, dtype, **kwargs, on_epoch=...) (core.mlp's
+    version_drift) in float32, then in float64, on the CPU; a precision cut short by Stop is left out."""
     data = dataset(data_dir, "cpu")
     epochs, drifts = kwargs["num_epochs"], {}
     for i, (name, dtype) in enumerate(DRIFT_PRECISIONS.items()):
         def on_epoch(epoch: int, done: int = i * epochs, name: str = name) -> bool:
             return progress.update((done + epoch) / (2 * epochs), _("{precision}: epoch {epoch} of {epochs}")
                                    .format(precision=name, epoch=epoch, epochs=epochs))
-        curves = version_drift(data, dtype, **kwargs, on_epoch=on_epoch)
+        curves = _from_core(measure)(data, dtype, **kwargs, on_epoch=on_epoch)
         if progress.stop_requested():
             break
         drifts[name] = curves

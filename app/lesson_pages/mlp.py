@@ -112,7 +112,8 @@ if button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not a
                 for name, dtype in jobs.DRIFT_PRECISIONS.items()}
     else:  # longer: in the server's pool, like a training run
         background.submit("mlp_drift", "mlp", _("Measure the drift"), "result", "mlp_drift",
-                          "core.jobs:measure_drift", dict(kwargs=drift_settings, data_dir=live.data_dir() or None),
+                          "core.jobs:measure_drift", dict(measure=mlp.version_drift, kwargs=drift_settings,
+                                                            data_dir=live.data_dir() or None),
                           drift_work)
 if background.follow("mlp_drift"):
     st.button(_("Stop"), key="mlp_drift_stop", icon=":material/stop:", on_click=background.stop,

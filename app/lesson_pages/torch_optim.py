@@ -4,10 +4,11 @@ import time
 
 import streamlit as st
 
+import background
 import checkpoints
 import history
 import ui
-from core import charts
+from core import charts, costs
 from core.checkpoints import lowest_final
 from core.curves import Curves
 from core.i18n import _
@@ -53,7 +54,12 @@ if not chosen:
     st.warning(_("Choose at least one optimizer for the race."))
 else:
     started = time.perf_counter()
-    runs = ui.run_each(chosen, lambda name: race_one(name, lrs[name], init, num_iters, seed, str(device)))
+    runs = background.call(
+        "torch_optim_race", _("The race"), ol.race, dict(lrs={n: lrs[n] for n in chosen}, init=init,
+                                                         num_iters=num_iters, seed=seed, device=str(device)),
+        costs.race_training(len(chosen), num_iters),
+        here=lambda: ui.run_each(chosen, lambda name: race_one(name, lrs[name], init, num_iters, seed, str(device))))
+if chosen and runs is not None:
     history.record("torch_optim", settings, runs, time.perf_counter() - started, str(device))
     for name, run in runs.items():
         ui.report_divergence(name, run)
@@ -104,7 +110,11 @@ path_lr, momentum, steps = (settings.widget(f"{short}_{name}", col)
                             for name, col in zip(("lr", "momentum", "steps"), cols[1:]))
 st.caption(_("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU."))
 path_names = chosen or list(OPTIMIZERS)
-paths = {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}
+paths = background.call(
+    "torch_optim_paths", _("The paths"), surfaces.optimizer_paths, dict(surface=surface, names=path_names,
+                                                                        lr=path_lr, momentum=momentum, num_steps=steps),
+    costs.small_steps(steps * len(path_names)),
+    here=lambda: {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}) or {}
 for name, path in paths.items():
     if path.diverged_at is not None:
         st.warning(_("{name} {divergence}: its path leaves the plot.").format(name=name, divergence=path.divergence()))
@@ -123,13 +133,11 @@ cols = st.columns(2)
 six_lr, epochs = settings.widget("six_lr", cols[0]), settings.widget("six_epochs", cols[1])
 
 
-@cached
-def six_point_runs(seed: int, lr: float, num_epochs: int) -> tuple[Curves, Curves]:
-    start = sp.init_params(seed)
-    return sp.train_manual(start, lr, num_epochs), sp.train_optim(start, lr, num_epochs)
-
-
-manual, auto = six_point_runs(seed, six_lr, epochs)
+manual, auto = background.call(
+    "torch_optim_six", _("The six points"), sp.both_runs, dict(seed=seed, lr=six_lr, num_epochs=epochs),
+    costs.small_steps(2 * epochs), here=lambda: cached(sp.both_runs)(seed, six_lr, epochs)) or (None, None)
+if manual is None:
+    st.stop()  # said why above; nothing below can be drawn without the two runs
 same = sp.loss_equivalence(seed)
 six = st.expander(_("The six points after training"), expanded=checkpoints.ask(
     "torch_optim", "six_correct", round(auto.values["accuracy"][-1] * 6), dict(epochs=epochs, lr=six_lr)))

@@ -126,3 +126,9 @@ def decision_figure(params: dict[str, torch.Tensor], title: str) -> go.Figure:
     fig.update_xaxes(range=[xs[0], xs[-1]], constrain="domain")
     fig.update_yaxes(range=[xs[0], xs[-1]], scaleanchor="x", constrain="domain")
     return fig
+
+
+def both_runs(seed: int = 0, lr: float = 0.01, num_epochs: int = 1000) -> tuple[Curves, Curves]:
+    """train_manual and train_optim from the same seeded starting numbers."""
+    start = init_params(seed)
+    return train_manual(start, lr, num_epochs), train_optim(start, lr, num_epochs)

@@ -60,6 +60,12 @@ def optimizer_path(surface: str, optimizer_name: str, lr: float, momentum: float
     return Curves({"loss": values}, step="step", outputs={"points": torch.stack(points).numpy()})
 
 
+def optimizer_paths(surface: str, names: list[str], lr: float, momentum: float = 0.9,
+                    num_steps: int = 100) -> dict[str, Curves]:
+    """optimizer_path for each optimizer in `names`, by name."""
+    return {name: optimizer_path(surface, name, lr, momentum, num_steps) for name in names}
+
+
 def paths_figure(surface: str, paths: dict[str, Curves]) -> go.Figure:
     """Contours of the surface (log-spaced) with each optimizer's path drawn over them."""
     s = SURFACES[surface]
