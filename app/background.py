@@ -125,6 +125,13 @@ def stop(key: str) -> None:
         pool().cancel(found.job)
 
 
+def forget(key: str) -> None:
+    """Stop the session's run under `key` and drop it: what it would have produced is no longer wanted."""
+    found = tickets().pop(key, None)
+    if found is not None:
+        pool().cancel(found.job)
+
+
 def status_line(job: Job) -> str:
     """'2nd in line, starts in about 30 s' or 'scratch: epoch 2 of 12 · 14 s of about 40 s'."""
     if job.state == "queued":

@@ -214,6 +214,28 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(tiny_di
     assert any("measure_drift" in t.label for t in at.tabs)  # the worker's function among the sources shown
 
 
+def test_a_second_drift_press_replaces_the_first_measurement(tiny_dir, monkeypatch):
+    import background
+    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
+    at = open_with_data("mlp", tiny_dir)
+    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    at.select_slider(key="mlp_batch_size").set_value(16).run()
+    at.button(key="mlp_drift_measure").click().run()
+    first = at.session_state["tickets"]["mlp_drift"].job
+    at.number_input(key="mlp_num_epochs").set_value(1).run()
+    monkeypatch.setattr(background, "INLINE_SECONDS", 1e9)  # the second, smaller one is measured in the page
+    at.button(key="mlp_drift_measure").click().run()
+    assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1
+    deadline = time.monotonic() + 120
+    while first.active:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()
+    assert first.state == "stopped"
+    assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1  # still the newer one, and no stale notice
+    assert not any("nothing to compare" in i.value for i in at.info)
+
+
 def test_a_drift_measurement_stopped_halfway_shows_nothing_to_compare(tiny_dir, monkeypatch):
     import background
     monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
