@@ -47,7 +47,7 @@ def fashion_training(num_hiddens: int | None, batch_size: int, num_epochs: int, 
 
 def drift_training(num_hiddens: int, batch_size: int, num_epochs: int, num_train: int = 2048,
                    num_test: int = 500) -> Work:
-    """lesson 7's drift measurement (core.mlp.version_drift): scratch and concise trained side by side on
+    """Lesson 7's drift measurement (core.mlp.version_drift): scratch and concise trained side by side on
     `num_train` images, once in float32 and once in float64, each epoch followed by a loss over the training
     images and logits on `num_test` test images. float64 matrix multiplies count twice (torch runs them at about
     half the float32 rate on a CPU)."""
@@ -59,7 +59,7 @@ def drift_training(num_hiddens: int, batch_size: int, num_epochs: int, num_train
 
 def race_training(num_runs: int, num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100,
                   D_out: int = 10) -> Work:
-    """Lesson 5's race: one two-layer network per optimizer, trained full-batch in float32."""
+    """Lesson 4's race (torch.optim): one two-layer network per optimizer, trained full-batch in float32."""
     return Work(6 * N * (D_in * H + H * D_out) * num_iters * num_runs, num_iters * num_runs)
 
 
