@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import background
 from classifier_fixtures import BUILTIN, as_double, toy, toy_dataset
 from core import fashion_mnist, jobs, mlp, training
 from core.classifier import init_weights
@@ -189,11 +190,24 @@ def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
     assert any("press **Measure the drift** again" in i.value for i in at.info)
 
 
-def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(tiny_dir, monkeypatch):
-    import background
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)  # whatever this machine's speed, it goes to the pool
+@pytest.fixture
+def drift_in_pool(tiny_dir, monkeypatch):
+    """The MLP page at 32 hidden units, where 'Measure the drift' goes to the pool whatever this machine's speed."""
+    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
     at = open_with_data("mlp", tiny_dir)
     at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+    return at
+
+
+def wait_while(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(drift_in_pool, tiny_dir):
+    at = drift_in_pool
     at.number_input(key="mlp_num_epochs").set_value(2).run()
     assert any("of training on this server" in c.value for c in at.caption)  # its cost, before the press
     at.button(key="mlp_drift_measure").click().run()
@@ -201,10 +215,7 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(tiny_di
     job = at.session_state["tickets"]["mlp_drift"].job
     assert job.fn == "core.jobs:measure_drift" and job.kwargs["kwargs"]["num_epochs"] == 2
     assert at.button(key="mlp_drift_stop") is not None  # and its progress, while the page goes on
-    deadline = time.monotonic() + 120
-    while job.active:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_while(lambda: job.active)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     shown, drifts = at.session_state["mlp_drift_result"]
@@ -214,11 +225,8 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(tiny_di
     assert any("measure_drift" in t.label for t in at.tabs)  # the worker's function among the sources shown
 
 
-def test_a_second_drift_press_replaces_the_first_measurement(tiny_dir, monkeypatch):
-    import background
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
-    at = open_with_data("mlp", tiny_dir)
-    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+def test_a_second_drift_press_replaces_the_first_measurement(drift_in_pool, monkeypatch):
+    at = drift_in_pool
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.button(key="mlp_drift_measure").click().run()
     first = at.session_state["tickets"]["mlp_drift"].job
@@ -226,32 +234,21 @@ def test_a_second_drift_press_replaces_the_first_measurement(tiny_dir, monkeypat
     monkeypatch.setattr(background, "INLINE_SECONDS", 1e9)  # the second, smaller one is measured in the page
     at.button(key="mlp_drift_measure").click().run()
     assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1
-    deadline = time.monotonic() + 120
-    while first.active:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_while(lambda: first.active)
     at.run()
     assert first.state == "stopped"
     assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1  # still the newer one, and no stale notice
     assert not any("nothing to compare" in i.value for i in at.info)
 
 
-def test_a_drift_measurement_stopped_halfway_shows_nothing_to_compare(tiny_dir, monkeypatch):
-    import background
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
-    at = open_with_data("mlp", tiny_dir)
-    at.select_slider(key="mlp_num_hiddens").set_value(32).run()
+def test_a_drift_measurement_stopped_halfway_shows_nothing_to_compare(drift_in_pool):
+    at = drift_in_pool
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.button(key="mlp_drift_measure").click().run()
     job = at.session_state["tickets"]["mlp_drift"].job
-    deadline = time.monotonic() + 120
-    while job.fraction == 0.0:  # past float32's first epoch
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_while(lambda: job.fraction == 0.0)  # past float32's first epoch
     at.button(key="mlp_drift_stop").click().run()
-    while job.active:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_while(lambda: job.active)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert job.state == "stopped" and "mlp_drift_result" not in at.session_state
