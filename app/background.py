@@ -44,7 +44,11 @@ def pool() -> Pool:
     slots = int(os.environ.get("NN_GROUND_UP_SLOTS") or 0) or None
     threads = int(os.environ.get("NN_GROUND_UP_THREADS") or 0) or None
     minutes = float(os.environ.get("NN_GROUND_UP_MAX_RUN_MINUTES") or 10)
-    return Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
+    started = Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
+    # the first page to ask waits (about 2 s, once per server) for a worker to measure this machine: until then
+    # every estimate is a guess, and a quick computation could be sent to the pool or a long one kept here
+    started.measured.wait(timeout=30)
+    return started
 
 
 @dataclass(eq=False)

@@ -93,6 +93,7 @@ class Pool:
         self.threads = threads or max(1, cores // self.slots)
         self.nice, self.max_seconds, self.cancel_grace, self.python = nice, max_seconds, cancel_grace, python
         self.speed = Speed()  # replaced by the first worker's measurement
+        self.measured = threading.Event()  # set when it has been (or a worker could not start: then never)
         self.factors: dict[str, float] = {}  # per kind: actual over estimated seconds of the runs that finished
         self.restarts = 0
         self.broken: int | None = None  # the exit code of a worker that died while starting: then none can
@@ -247,6 +248,7 @@ class Pool:
         kind, *rest = message
         if kind == "ready":
             worker.ready, self.speed = True, rest[1]
+            self.measured.set()
             return
         job = worker.job
         if job is None or rest[0] != id(job):
@@ -300,6 +302,7 @@ class Pool:
         worker.conn.close()
         if not worker.ready:  # it died while starting: starting another the same way would loop forever
             self.broken = code
+            self.measured.set()
             for owner in list(self._waiting):
                 for job in self._waiting.pop(owner):
                     self._end(job, "failed", self._cannot_start(job))
