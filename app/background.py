@@ -258,10 +258,22 @@ def call(kind: str, title: str, fn: Callable, kwargs: dict, work: Work, here: Ca
     is, and without holding the server's one Python thread. A rerun with the same arguments (the learner moved
     another control) waits for the same job; with new ones, the old job is cancelled. Returns None (with a
     message) when it is refused or fails."""
+    return _waited(kind, title, "core.jobs:call", dict(fn=fn, kwargs=kwargs), work, here)
+
+
+def call_each(kind: str, title: str, fn: Callable, each: list[dict], work: Work,
+              here: Callable[[], list]) -> list | None:
+    """[fn(**kwargs) for kwargs in each], as `call` computes one: a lesson's several runs, waited for together,
+    their progress counted in runs."""
+    return _waited(kind, title, "core.jobs:call_each", dict(fn=fn, each=each), work, here)
+
+
+def _waited(kind: str, title: str, target: str, arguments: dict, work: Work, here: Callable[[], Any]) -> Any:
     if pool().estimate(kind, work) <= INLINE_SECONDS:
         return here()
     lock, done = _called()
-    key = (fn.__module__, fn.__qualname__, repr(sorted(kwargs.items())))
+    fn, rest = arguments["fn"], {k: v for k, v in arguments.items() if k != "fn"}
+    key = (target, fn.__module__, fn.__qualname__, repr(rest))
     with lock:
         if key in done:
             done.move_to_end(key)
@@ -271,8 +283,9 @@ def call(kind: str, title: str, fn: Callable, kwargs: dict, work: Work, here: Ca
         pool().cancel(pending.pop(kind)[1])
     if kind not in pending:
         try:
-            pending[kind] = key, pool().submit(owner(), kind, "core.jobs:call", dict(fn=fn, kwargs=kwargs), work,
-                                               title, language=i18n.current())
+            # in a line of its own beside the learner's training runs: a page must not wait for them to end
+            pending[kind] = key, pool().submit(f"{owner()}/page", kind, target, arguments, work, title,
+                                               language=i18n.current())
         except TooCostly as err:
             st.error(_("This run was refused: {reason}.").format(reason=err))
             return None

@@ -72,6 +72,17 @@ def call(progress: Progress, fn: Callable, kwargs: dict[str, Any]) -> Any:
     return _from_core(fn)(**kwargs)
 
 
+def call_each(progress: Progress, fn: Callable, each: list[dict[str, Any]]) -> list[Any]:
+    """[fn(**kwargs) for kwargs in each], saying how many are done; a Stop is heard between two calls."""
+    results = []
+    for kwargs in each:
+        if progress.update(len(results) / len(each), _("{done} of {total} done").format(done=len(results),
+                                                                                      total=len(each))):
+            break
+        results.append(_from_core(fn)(**kwargs))
+    return results
+
+
 def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], steps: int,
                 unit: str = N_("iteration")) -> Curves:
     """Run train(**kwargs, on_iteration=...) from a lesson: its curves, without the final weights (pages here do

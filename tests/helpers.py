@@ -50,3 +50,14 @@ def train(at: AppTest, prefix: str, timeout: float = 120.0) -> AppTest:
         assert time.monotonic() < deadline, f"the run did not end within {timeout} s"
         time.sleep(0.05)
     return at.run()
+
+
+def send_to_pool(monkeypatch) -> list[str]:
+    """Make every computation a page would run itself go to the server's pool instead (whatever this machine's
+    speed), and return the list that will hold the kind of each job submitted."""
+    import background
+    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
+    submitted = []
+    real_submit = background.pool().submit
+    monkeypatch.setattr(background.pool(), "submit", lambda *a, **k: submitted.append(a[1]) or real_submit(*a, **k))
+    return submitted

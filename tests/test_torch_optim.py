@@ -11,7 +11,7 @@ from core.optimizers import OPTIMIZERS
 from core.torch_optim import race as ol
 from core.torch_optim import six_points as sp
 from core.torch_optim import surfaces
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, send_to_pool
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -177,11 +177,7 @@ def test_optim_page_race_paths_and_six_points():
 
 
 def test_long_computations_run_in_the_pool_while_the_page_waits_and_are_kept_for_every_learner(monkeypatch):
-    import background
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)  # whatever this machine's speed, they go to the pool
-    submitted = []
-    real_submit = background.pool().submit
-    monkeypatch.setattr(background.pool(), "submit", lambda *a, **k: submitted.append(a[1]) or real_submit(*a, **k))
+    submitted = send_to_pool(monkeypatch)
     at = open_page("torch_optim", {"num_iters": "60", "six_epochs": "50"})
     assert not at.exception, [e.message for e in at.exception]
     assert sorted(submitted) == ["torch_optim_paths", "torch_optim_race", "torch_optim_six"]
