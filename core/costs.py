@@ -57,10 +57,31 @@ def drift_training(num_hiddens: int, batch_size: int, num_epochs: int, num_train
     return Work(per_epoch * (num_epochs + 1) * 2 * (1 + 2), steps)
 
 
+def two_layer_training(num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10,
+                       num_runs: int = 1, float64: bool = False) -> Work:
+    """The two-layer network of lessons 2 to 4 (x -> Linear -> ReLU -> Linear), trained full-batch `num_runs`
+    times with torch: lesson 2's implementations, lesson 3's runs, lesson 4's race (one per optimizer). In
+    float64 its multiplies count twice (torch runs them at about half the float32 rate on a CPU)."""
+    return Work(6 * N * (D_in * H + H * D_out) * num_iters * num_runs * (2 if float64 else 1), num_iters * num_runs)
+
+
+def dynamic_training(num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10) -> Work:
+    """Lesson 2's DynamicNet: its middle layer repeated 1.5 times on average, and three layers' calls and a
+    momentum buffer per step, about two of the two-layer network's steps."""
+    return Work(6 * N * (D_in * H + 1.5 * H * H + H * D_out) * num_iters, 2 * num_iters)
+
+
 def race_training(num_runs: int, num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100,
                   D_out: int = 10) -> Work:
     """Lesson 4's race (torch.optim): one two-layer network per optimizer, trained full-batch in float32."""
-    return Work(6 * N * (D_in * H + H * D_out) * num_iters * num_runs, num_iters * num_runs)
+    return two_layer_training(num_iters, N, D_in, H, D_out, num_runs)
+
+
+def gradient_check(N: int, D_in: int, H: int, D_out: int, num_samples: int = 20, num_checks: int = 1) -> Work:
+    """Lesson 1's gradient check, `num_checks` times: two central differences per sampled entry of W1 and of W2
+    (a float64 forward pass each), besides one backward pass and autograd's."""
+    forward = 2 * N * (D_in * H + H * D_out)
+    return Work(forward * (4 * num_samples + 6) * num_checks, 4 * num_samples * num_checks, "float64")
 
 
 def small_steps(steps: int) -> Work:

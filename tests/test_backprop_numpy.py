@@ -13,7 +13,7 @@ import background
 from core.backprop_numpy import derivation
 from core.backprop_numpy import network as bp
 from core.backprop_numpy.gradcheck import check_gradients
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, send_to_pool
 from ui import prose
 
 TEXT = prose("backprop_numpy")
@@ -294,7 +294,7 @@ def test_page_shows_the_source_of_the_functions_that_ran(lesson):
 
 
 def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_history(lesson, monkeypatch):
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)  # whatever this machine's speed, it goes to the pool
+    submitted = send_to_pool(monkeypatch)
     # 5000 iterations at the default sizes: about 6 s on one core, and it converges (N 256 with D_in 2000 at this
     # learning rate diverges at iteration 7, a run too short to watch)
     lesson.number_input(key="bp_num_iters").set_value(5000).run()
@@ -305,6 +305,10 @@ def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_
     assert lesson.get("progress")  # its place in line or its iterations, polled by a fragment
     assert lesson.header[-1].value  # the page below was drawn meanwhile: the derivation, the checks, exercises
     assert any("appear when the run above has ended" in i.value for i in lesson.info)
+    # the gradient check went to the pool too, in a line of its own: the page did not wait for the training
+    assert submitted == ["backprop_numpy", "backprop_gradcheck"] and not lesson.session_state["pending_calls"]
+    errors = check_gradients(seed=0).finite_diff_error
+    assert chart_traces(lesson, "bp_finite_diff")[0]["y"] == pytest.approx(list(errors.values()), rel=1e-6)
     while job.active:
         time.sleep(0.05)
     lesson.run()

@@ -9,7 +9,7 @@ import torch
 from core.backprop_numpy.network import make_problem
 from core.device import available_devices, resolve_device
 from core.tensors_autograd import demos, ladder
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, send_to_pool
 
 DEVICES = [d for d in available_devices() if d != "auto"]
 
@@ -201,3 +201,17 @@ def test_autograd_page_controls(autograd_page):
     assert sum("diverged at iteration" in e.value for e in at.error) == 4
     at.multiselect(key="ta_stages").set_value([]).run()
     assert not at.exception and any("at least one implementation" in w.value for w in at.warning)
+
+
+def test_long_runs_go_to_the_pool_and_are_kept_for_every_learner(monkeypatch):
+    submitted = send_to_pool(monkeypatch)
+    at = open_page("tensors_autograd", {"num_iters": "50", "dyn_iters": "40"})
+    assert sorted(submitted) == ["tensors_autograd", "tensors_autograd_dynamic"]  # the four in one job
+    traces = chart_traces(at, "ta_loss")
+    assert [t["name"] for t in traces] == list(ladder.STAGES)
+    for trace, name in zip(traces, ladder.STAGES):
+        assert trace["y"] == pytest.approx(ladder.run_stage(name, num_iters=50).losses, rel=1e-9)  # float64
+    dynamic = demos.train_dynamic(1e-4, 0.9, 40, 0, "cpu")
+    assert chart_traces(at, "ta_dynamic")[0]["y"] == pytest.approx(dynamic.losses, rel=1e-3)  # float32
+    open_page("tensors_autograd", {"num_iters": "50", "dyn_iters": "40"})  # another learner, same settings
+    assert len(submitted) == 2  # computed once for the server

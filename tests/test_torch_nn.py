@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from core import torch_nn as nl
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, send_to_pool
 
 
 def reference_gradients(model, X, y):
@@ -128,3 +128,19 @@ def test_nn_page_shows_identical_curves_and_the_init_experiment():
     at.toggle(key="nn_normal_init").set_value(True).run()
     at.select_slider(key="nn_lr").set_value(1e-3).run()
     assert any("diverged at iteration" in e.value for e in at.error) and not at.exception
+
+
+def test_the_runs_go_to_the_pool_when_long_and_are_kept_for_every_learner(monkeypatch):
+    submitted = send_to_pool(monkeypatch)
+    at = open_page("torch_nn", {"num_iters": "60", "H": "30"})
+    assert submitted == ["torch_nn"]  # the four runs, in one job
+    expected = {"nn_loss": nl.train("TwoLayerNet", H=30, num_iters=60),
+                "nn_init": nl.train(H=30, num_iters=60, normal_init=False),
+                "nn_lr_1e3": nl.train(H=30, lr=1e-3, num_iters=60)}
+    for key, trace in (("nn_loss", 1), ("nn_init", 0), ("nn_lr_1e3", 0)):
+        shown = chart_traces(at, key)[trace]["y"]
+        assert len(shown) == len(expected[key].losses) and shown == pytest.approx(expected[key].losses, rel=1e-3)
+    assert "pending_calls" not in at.session_state or not at.session_state["pending_calls"]
+    second = open_page("torch_nn", {"num_iters": "60", "H": "30"})  # another learner, same settings
+    assert len(submitted) == 1  # computed once for the server
+    assert chart_traces(second, "nn_init")[0]["y"] == chart_traces(at, "nn_init")[0]["y"]

@@ -58,7 +58,7 @@ def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: in
     return bp.train(N, D_in, H, D_out, lr, num_iters, seed)
 
 
-@st.cache_data(max_entries=32, show_spinner=_("Checking the gradients…"))  # 4.5 s each at the largest sizes
+@st.cache_data(max_entries=32, show_spinner=_("Checking the gradients…"))
 def check_gradients(N: int, D_in: int, H: int, D_out: int, seed: int, mask_relu: bool,
                     device: str) -> gradcheck.GradCheck:
     return gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=mask_relu, device=device)
@@ -129,11 +129,18 @@ if device is not None and device.type == "mps":  # Apple's Metal backend has no 
     st.info(_("MPS has no float64, so the autograd reference runs on the CPU."))
     device = torch.device("cpu")
 
-unmasked = None if device is None else check_gradients(N, D_in, H, D_out, seed, False, str(device))
+unmasked = masked = None  # the check of backward() without its ReLU mask, and with it (9 s at the largest sizes)
+if device is not None:
+    each = [dict(N=N, D_in=D_in, H=H, D_out=D_out, seed=seed, mask_relu=mask, device=str(device))
+            for mask in (False, True)]
+    unmasked, masked = background.call_each(
+        "backprop_gradcheck", _("The gradient check"), gradcheck.check_gradients, each,
+        costs.gradient_check(N, D_in, H, D_out, num_checks=2),
+        here=lambda: [check_gradients(**kwargs) for kwargs in each]) or (None, None)
 revealed = unmasked is not None and checkpoints.ask("backprop_numpy", "broken_mask", MASK_VERDICT[unmasked.failing()])
 broken = settings.widget("broken")
 if unmasked is not None:
-    check = unmasked if broken else check_gradients(N, D_in, H, D_out, seed, True, str(device))
+    check = unmasked if broken else masked
     # the correct check is always on show; the broken one is the answer to the prediction above it
     verdict = st.expander(_("The check's verdict"), expanded=revealed) if broken else st.container()
     if check.passed:

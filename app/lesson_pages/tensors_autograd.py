@@ -5,11 +5,12 @@ import time
 import streamlit as st
 
 import autograd_graph
+import background
 import checkpoints
 import exercises
 import history
 import ui
-from core import charts
+from core import charts, costs
 from core.curves import Curves
 from core.i18n import _
 from core.tensors_autograd import demos, ladder
@@ -35,8 +36,15 @@ def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> C
 if not chosen:
     st.warning(_("Choose at least one implementation to run."))
     st.stop()
-started = time.perf_counter()
-runs = ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device)))
+started = time.perf_counter()  # all four at the largest settings take about 6 s: then in the server's pool
+runs = background.call_each(
+    "tensors_autograd", _("The implementations"), ladder.run_stage,
+    [dict(name=name, lr=lr, num_iters=num_iters, seed=seed, device=str(device)) for name in chosen],
+    costs.two_layer_training(num_iters, num_runs=len(chosen), float64=str(ladder.dtype_for(device)) == "torch.float64"),
+    here=lambda: list(ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device))).values()))
+if runs is None:
+    st.stop()  # said why above
+runs = dict(zip(chosen, runs))
 history.record("tensors_autograd", settings, runs, time.perf_counter() - started, str(device))
 for name, run in runs.items():
     ui.report_divergence(name, run)
@@ -158,10 +166,14 @@ c = st.columns(3)
 dyn_lr, momentum, dyn_iters = (settings.widget(name, col) for name, col in
                                zip(("dyn_lr", "dyn_momentum", "dyn_iters"), c))
 dynamic = st.cache_data(max_entries=16, show_spinner=_("Training the dynamic network…"))(demos.train_dynamic)
-dyn = dynamic(dyn_lr, momentum, dyn_iters, seed, str(device))
-ui.report_divergence(_("The dynamic network"), dyn)
+dyn = background.call("tensors_autograd_dynamic", _("The dynamic network"), demos.train_dynamic,
+                      dict(lr=dyn_lr, momentum=momentum, num_iters=dyn_iters, seed=seed, device=str(device)),
+                      costs.dynamic_training(dyn_iters), here=lambda: dynamic(dyn_lr, momentum, dyn_iters, seed,
+                                                                              str(device)))
 left, right = st.columns([5, 6])
-ui.chart(demos.dynamic_figure(dyn), key="ta_dynamic", where=left)
+if dyn is not None:  # else said why above
+    ui.report_divergence(_("The dynamic network"), dyn)
+    ui.chart(demos.dynamic_figure(dyn), key="ta_dynamic", where=left)
 with right:
     ui.show_source(demos.DynamicNet, demos.train_dynamic)
 

@@ -4,11 +4,12 @@ import time
 
 import streamlit as st
 
+import background
 import checkpoints
 import exercises
 import history
 import ui
-from core import charts
+from core import charts, costs
 from core import torch_nn as nl
 from core.checkpoints import lowest_final, trend, yes_no
 from core.curves import Curves
@@ -34,12 +35,20 @@ def train(kind: str, H: int, lr: float, num_iters: int, seed: int, normal_init: 
     return nl.train(kind, H=H, lr=lr, num_iters=num_iters, seed=seed, normal_init=normal_init, device=device)
 
 
-def run(kind: str, init: bool = normal_init) -> Curves:
-    return train(kind, H, lr, num_iters, seed, init, str(device))
-
-
+# every run the page draws: the two ways with the chosen initialisation, Sequential with the other one, and
+# Sequential at lr = 1e-3; together up to 30 s at the largest settings, then in the server's pool
+WANTED = {"Sequential": ("Sequential", normal_init, lr), "TwoLayerNet": ("TwoLayerNet", normal_init, lr),
+          "other init": ("Sequential", not normal_init, lr), "lr = 1e-3": ("Sequential", normal_init, 1e-3)}
+each = {name: dict(kind=kind, H=H, lr=rate, num_iters=num_iters, seed=seed, normal_init=init, device=str(device))
+        for name, (kind, init, rate) in WANTED.items()}
 started = time.perf_counter()
-runs = ui.run_each(["Sequential", "TwoLayerNet"], run)
+trained = background.call_each("torch_nn", _("The four runs"), nl.train, list(each.values()),
+                               costs.two_layer_training(num_iters, H=H, num_runs=len(each)),
+                               here=lambda: list(ui.run_each(list(each), lambda name: train(**each[name])).values()))
+if trained is None:
+    st.stop()  # said why above; every section below draws these runs
+trained = dict(zip(WANTED, trained))
+runs = {kind: trained[kind] for kind in ("Sequential", "TwoLayerNet")}
 history.record("torch_nn", settings, runs, time.perf_counter() - started, str(device))
 for name, result in runs.items():
     ui.report_divergence(name, result)
@@ -64,7 +73,8 @@ history.show("torch_nn", settings)
 # ---- initialisation --------------------------------------------------------------------------------------------
 st.header(text.title("Why initialisation matters"))
 st.markdown(text["Why initialisation matters"])
-both = {N_("nn.Linear default init"): run("Sequential", False), "nn.init.normal_": run("Sequential", True)}
+both = {N_("nn.Linear default init"): trained["other init" if normal_init else "Sequential"],
+        "nn.init.normal_": trained["Sequential" if normal_init else "other init"]}
 revealed = checkpoints.ask("torch_nn", "init_winner", lowest_final(both), dict(lr=lr, num_iters=num_iters))
 left, right = st.columns([5, 6])
 with left, st.expander(_("Both initialisations at this learning rate"), expanded=revealed):
@@ -107,7 +117,7 @@ with right:
     ui.show_source(nl.init_scales, nl.first_step, height=360, calls=[
         ui.call_text(nl.init_scales, H, seed), ui.call_text(nl.first_step, H, lr, seed)])
 
-fast = train("Sequential", H, 1e-3, num_iters, seed, normal_init, str(device))
+fast = trained["lr = 1e-3"]
 init_name = "nn.init.normal_" if normal_init else N_("nn.Linear's default init")
 with st.expander(_("The same network at lr = 1e-3"), expanded=checkpoints.ask(
         "torch_nn", "lr_1e3", trend(fast), dict(init=init_name, H=H, num_iters=num_iters))):
