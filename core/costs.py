@@ -77,6 +77,17 @@ def race_training(num_runs: int, num_iters: int, N: int = 64, D_in: int = 1000, 
     return two_layer_training(num_iters, N, D_in, H, D_out, num_runs)
 
 
+def regression_training(version: str, num_examples: int, batch_size: int, num_epochs: int) -> Work:
+    """Lesson 5's linear regression: a few multiply-adds per example, so its cost is per step. The concise version
+    costs about 1.5 times the hand-written one per step (nn.Module and optimizer calls), and its DataLoader fetches
+    the examples one at a time (about a fortieth of a step each): at batch size 1000 that is most of its time."""
+    batches = -(-num_examples // batch_size) * num_epochs
+    flops = 2 * 3 * 3 * num_examples * num_epochs  # 2 weights and a bias: forward, backward, whole-set loss
+    if version == "concise":
+        return Work(2 * flops, 3 * batches // 2 + num_examples * num_epochs // 40)
+    return Work(flops, batches)
+
+
 def gradient_check(N: int, D_in: int, H: int, D_out: int, num_samples: int = 20, num_checks: int = 1) -> Work:
     """Lesson 1's gradient check, `num_checks` times: two central differences per sampled entry of W1 and of W2
     (a float64 forward pass each), besides one backward pass and autograd's."""

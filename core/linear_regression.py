@@ -5,7 +5,9 @@ and batch size; only the shuffled order of the batches differs (DataLoader draws
 reach the same solution by slightly different paths.
 """
 
+import itertools
 import math
+from collections.abc import Callable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -70,13 +72,15 @@ def sgd(params, lr: float):
             param.grad.zero_()
 
 
-def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Curves:
+def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0,
+                  on_iteration: Callable[[int], bool | None] | None = None) -> Curves:
     """Hand-written model, loss and update; autograd only computes the gradients. The loss on the whole data
-    set before training and after each epoch; the learned w and b in outputs."""
+    set before training and after each epoch; the learned w and b in outputs. on_iteration(t) after each
+    minibatch: True stops the run (Stop pressed), keeping the epochs that finished."""
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     w, b = (p.requires_grad_() for p in init_params(X.shape[1], seed))
-    g = torch.Generator().manual_seed(seed)
+    g, steps = torch.Generator().manual_seed(seed), itertools.count()
     with torch.no_grad():
         losses = [squared_loss(X @ w + b, y).item()]  # before training
     for epoch in range(1, num_epochs + 1):
@@ -84,6 +88,8 @@ def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
             loss = squared_loss(X_batch @ w + b, y_batch)
             loss.backward()
             sgd([w, b], lr)
+            if on_iteration is not None and on_iteration(next(steps)):  # a page's progress bar and Stop button
+                return Curves({"loss": losses}, step="epoch", outputs={"w": w.tolist(), "b": b.item()})
         with torch.no_grad():
             losses.append(squared_loss(X @ w + b, y).item())
         if not math.isfinite(losses[-1]):
@@ -93,8 +99,10 @@ def train_scratch(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
 
 # ---- concise ----------------------------------------------------------------------------------------------
 
-def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0) -> Curves:
-    """DataLoader over a TensorDataset, nn.Linear, nn.MSELoss and optim.SGD; returns what train_scratch does."""
+def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int = 3, seed: int = 0,
+                  on_iteration: Callable[[int], bool | None] | None = None) -> Curves:
+    """DataLoader over a TensorDataset, nn.Linear, nn.MSELoss and optim.SGD; returns what train_scratch does,
+    and stops as it does."""
     check_lr(lr)
     check_sizes(batch_size=batch_size, num_epochs=num_epochs)
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
@@ -106,6 +114,7 @@ def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
         net.bias.copy_(b)
     loss_fn = nn.MSELoss()
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    steps = itertools.count()
     with torch.no_grad():
         losses = [loss_fn(net(X).squeeze(1), y).item()]  # before training
     for epoch in range(1, num_epochs + 1):
@@ -114,12 +123,27 @@ def train_concise(X, y, lr: float = 0.03, batch_size: int = 10, num_epochs: int 
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if on_iteration is not None and on_iteration(next(steps)):  # a page's progress bar and Stop button
+                return Curves({"loss": losses}, step="epoch", outputs={"w": net.weight[0].tolist(),
+                                                                       "b": net.bias.item()})
         with torch.no_grad():
             losses.append(loss_fn(net(X).squeeze(1), y).item())
         if not math.isfinite(losses[-1]):
             return Curves({"loss": losses[:-1]}, epoch, "epoch",
                           outputs={"w": net.weight[0].tolist(), "b": net.bias.item()})
     return Curves({"loss": losses}, step="epoch", outputs={"w": net.weight[0].tolist(), "b": net.bias.item()})
+
+
+VERSIONS = {"scratch": train_scratch, "concise": train_concise}
+
+
+def fit(version: str, true_w: list[float], true_b: float, noise: float, num_examples: int, lr: float,
+        batch_size: int, num_epochs: int, seed: int,
+        on_iteration: Callable[[int], bool | None] | None = None) -> Curves:
+    """make_data, then train_scratch or train_concise on it: one of the page's runs, from its settings alone (a
+    worker of the server's pool builds the data itself)."""
+    X, y = make_data(true_w, true_b, noise, num_examples, seed)
+    return VERSIONS[version](X, y, lr, batch_size, num_epochs, seed, on_iteration)
 
 
 def plane_figure(X, y, fit: Curves) -> go.Figure:

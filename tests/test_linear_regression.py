@@ -1,5 +1,8 @@
 """Lesson 5: linear regression from scratch and concise, and the page."""
 
+import re
+import time
+
 import pytest
 
 from core import linear_regression as lr
@@ -44,3 +47,54 @@ def test_linear_regression_page_shows_core_results():
     at.number_input(key="lr_noise").set_value(2.0).run()
     assert not any("within 0.01" in s.value for s in at.success)
     assert chart_traces(at, "lr_loss")[0]["y"] != pytest.approx(fit.losses)
+
+
+def test_a_run_stopped_mid_epoch_keeps_the_epochs_that_finished():
+    X, y = lr.make_data([2.0, 3.4], 4.2, 0.01, 1000, 0)
+    for train in (lr.train_scratch, lr.train_concise):
+        seen = []
+
+        def stop(t: int, seen: list = seen) -> bool:
+            seen.append(t)
+            return t == 149  # in epoch 2
+
+        stopped = train(X, y, 0.03, 10, 3, 0, on_iteration=stop)
+        assert seen == list(range(150))  # one call per minibatch, counted across epochs
+        full = train(X, y, 0.03, 10, 3, 0)
+        assert stopped.losses == full.losses[:2]  # before training and after epoch 1
+        assert stopped.outputs["w"] != full.outputs["w"]  # what it learned in half an epoch more is kept
+
+
+def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_history(monkeypatch):
+    import background
+    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)  # whatever this machine's speed, they go to the pool
+    at = open_page("linear_regression", {"num_epochs": "8"})
+    jobs = [at.session_state["tickets"][f"lr_{v}"].job for v in ("scratch", "concise")]
+    assert all(j.kwargs["kwargs"]["num_epochs"] == 8 for j in jobs), [j.state for j in jobs]
+    assert at.get("progress") and at.button(key="lr_scratch_stop") is not None
+    assert any("appear when the runs above have ended" in i.value for i in at.info)
+    assert at.header[-1].value and at.code  # the page below was drawn meanwhile, with its code
+    deadline = time.monotonic() + 120
+    while any(j.active for j in jobs):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    expected = {v: lr.fit(v, [2.0, 3.4], 4.2, 0.01, 1000, 0.03, 10, 8, 0) for v in ("scratch", "concise")}
+    table = at.table[0].value
+    assert table["from scratch"].tolist() == pytest.approx([*expected["scratch"].outputs["w"],
+                                                            expected["scratch"].outputs["b"]], rel=1e-5)
+    assert chart_traces(at, "lr_loss")[1]["y"] == pytest.approx(expected["concise"].losses, rel=1e-5)
+    run = at.session_state["histories"]["linear_regression"].runs[-1]
+    assert run.settings["num_epochs"] == 8 and run.status == "finished"
+
+
+def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch):
+    import background
+    monkeypatch.setattr(background.pool(), "max_seconds", 2.0)
+    at = open_page("linear_regression", {"num_examples": "20000", "batch_size": "1", "num_epochs": "50"})
+    refusals = [e.value for e in at.error if "over its limit" in e.value]
+    assert len(refusals) == 2, [e.value for e in at.error]  # each version says so
+    epochs = [int(re.search(r"Lower the epochs to (\d+)", r).group(1)) if "epochs" in r else 0 for r in refusals]
+    assert all(e < 50 for e in epochs) and "lr_scratch" not in at.session_state.get("tickets", {})
+    assert not at.table  # nothing learned is shown as if it had been

@@ -1,15 +1,17 @@
 """Lesson 5: linear regression on synthetic data, from scratch and concise, side by side."""
 
-import time
+import math
 
 import streamlit as st
 
+import background
 import checkpoints
 import history
 import ui
-from core import charts
+from core import charts, costs
 from core import linear_regression as lr_core
 from core.checkpoints import yes_no
+from core.curves import Curves
 from core.i18n import N_, _
 
 text = ui.lesson_intro("linear_regression")
@@ -20,34 +22,61 @@ w1, w2, b, noise, n, batch_size, lr, num_epochs = (
 seed = ui.seed()
 
 X, y = lr_core.make_data([w1, w2], b, noise, n, seed)
-started = time.perf_counter()
-fits = {N_("from scratch"): lr_core.train_scratch(X, y, lr, batch_size, num_epochs, seed),  # keys; shown as _(key)
-        N_("concise"): lr_core.train_concise(X, y, lr, batch_size, num_epochs, seed)}
-history.record("linear_regression", settings, fits, time.perf_counter() - started, "cpu")
-for name, fit in fits.items():
-    ui.report_divergence(_(name), fit)
 
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def fit(**kwargs) -> Curves:
+    return lr_core.fit(**kwargs)
+
+
+def lower(fits: float) -> str:
+    """What to change when a run would take longer than the server allows (`fits`: the fraction that would)."""
+    if num_epochs * fits >= 1:
+        return _("Lower the epochs to {epochs} or fewer, or raise the batch size.").format(
+            epochs=int(num_epochs * fits))
+    return _("Raise the batch size, or lower the examples.")
+
+
+# a run with many small batches (11 min at the largest settings) trains in the server's pool: its progress shows
+# here, and the rest of the page stays readable meanwhile
 st.header(_("Learned versus true"))
-learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}
-worst = max(abs(v - t) for values in learned.values() for v, t in zip(values, (w1, w2, b)))
-asked = dict(num_epochs=num_epochs, lr=lr, noise=noise, worst=worst, b=b, floor=noise ** 2)
-table = st.expander(_("The learned parameters"), expanded=(
-    checkpoints.ask("linear_regression", "within", yes_no(worst <= 0.01), asked)
-    & checkpoints.ask("linear_regression", "learned_b", fits["concise"].outputs["b"], asked)))
-table.table([{_("parameter"): name, _("true"): truth, **{_(k): values[i] for k, values in learned.items()}}
-             for i, (name, truth) in enumerate((("w₁", w1), ("w₂", w2), ("b", b)))], hide_index=True)
-(table.success if worst <= 0.01 else table.warning)((
-    _("Largest error of any learned parameter: **{worst:.4f}** (within 0.01 of the truth)") if worst <= 0.01
-    else _("Largest error of any learned parameter: **{worst:.4f}**")).format(worst=worst))
+fits, seconds = {}, 0.0
+for version, name in (("scratch", N_("from scratch")), ("concise", N_("concise"))):  # keys; shown as _(name)
+    kwargs = dict(version=version, true_w=[w1, w2], true_b=b, noise=noise, num_examples=n, lr=lr,
+                  batch_size=batch_size, num_epochs=num_epochs, seed=seed)
+    ran = background.compute(f"lr_{version}", "linear_regression", _("Linear regression, {version}").format(
+        version=_(name)), lr_core.fit, kwargs, math.ceil(n / batch_size) * num_epochs,
+        costs.regression_training(version, n, batch_size, num_epochs), lower, lambda kwargs=kwargs: fit(**kwargs))
+    if ran is not None:
+        fits[name], seconds = ran[0], seconds + ran[1]
+if len(fits) == 2:
+    history.record("linear_regression", settings, fits, seconds, "cpu")
+for name, run in fits.items():
+    ui.report_divergence(_(name), run)
 
-scratch = fits["from scratch"].losses
-revealed = checkpoints.ask("linear_regression", "final_mse", scratch[-1] if scratch else None, asked)
-left, right = st.columns(2)
-with left:
-    ui.chart(lr_core.plane_figure(X, y, fits["concise"]), key="lr_plane")
-with right, st.expander(_("The loss curves"), expanded=revealed):
-    ui.chart(charts.loss_figure({_(k): f.losses for k, f in fits.items()},
-                                title=_("Mean squared error, whole data"), x_title=_("epoch")), key="lr_loss")
+if len(fits) < 2 and any(t.job.active for k, t in background.tickets().items() if k.startswith("lr_")):
+    st.info(_("The learned parameters and the loss curves appear when the runs above have ended."))
+if len(fits) == 2:  # else each run says above why it is not here yet
+    learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}
+    worst = max(abs(v - t) for values in learned.values() for v, t in zip(values, (w1, w2, b)))
+    asked = dict(num_epochs=num_epochs, lr=lr, noise=noise, worst=worst, b=b, floor=noise ** 2)
+    table = st.expander(_("The learned parameters"), expanded=(
+        checkpoints.ask("linear_regression", "within", yes_no(worst <= 0.01), asked)
+        & checkpoints.ask("linear_regression", "learned_b", fits["concise"].outputs["b"], asked)))
+    table.table([{_("parameter"): name, _("true"): truth, **{_(k): values[i] for k, values in learned.items()}}
+                 for i, (name, truth) in enumerate((("w₁", w1), ("w₂", w2), ("b", b)))], hide_index=True)
+    (table.success if worst <= 0.01 else table.warning)((
+        _("Largest error of any learned parameter: **{worst:.4f}** (within 0.01 of the truth)") if worst <= 0.01
+        else _("Largest error of any learned parameter: **{worst:.4f}**")).format(worst=worst))
+
+    scratch = fits["from scratch"].losses
+    revealed = checkpoints.ask("linear_regression", "final_mse", scratch[-1] if scratch else None, asked)
+    left, right = st.columns(2)
+    with left:
+        ui.chart(lr_core.plane_figure(X, y, fits["concise"]), key="lr_plane")
+    with right, st.expander(_("The loss curves"), expanded=revealed):
+        ui.chart(charts.loss_figure({_(k): f.losses for k, f in fits.items()},
+                                    title=_("Mean squared error, whole data"), x_title=_("epoch")), key="lr_loss")
 
 history.show("linear_regression", settings)
 
