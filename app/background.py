@@ -44,11 +44,16 @@ def pool() -> Pool:
     slots = int(os.environ.get("NN_GROUND_UP_SLOTS") or 0) or None
     threads = int(os.environ.get("NN_GROUND_UP_THREADS") or 0) or None
     minutes = float(os.environ.get("NN_GROUND_UP_MAX_RUN_MINUTES") or 10)
-    started = Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
-    # the first page to ask waits (about 2 s, once per server) for a worker to measure this machine: until then
-    # every estimate is a guess, and a quick computation could be sent to the pool or a long one kept here
-    started.measured.wait(timeout=30)
-    return started
+    return Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
+
+
+def estimate(kind: str, work: Work) -> float:
+    """What `work` would take on one worker of this server. In the server's first seconds this waits (once) for
+    a worker to have measured the machine: until then every estimate is a guess (3x too slow on the machine this
+    was written on), and a quick computation could be sent to the pool, or a long one kept in the page."""
+    p = pool()
+    p.measured.wait(timeout=30)
+    return p.estimate(kind, work)
 
 
 @dataclass(eq=False)
@@ -87,7 +92,7 @@ def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
     """Show what a run would cost on this server; if it is over the limit per run, say what to lower (`lower`
     gets the fraction of the run that fits) and return False."""
     p = pool()
-    seconds = p.estimate(kind, work)
+    seconds = estimate(kind, work)
     training, waiting = p.busy()
     if seconds > p.max_seconds:
         st.error(_("This run would take about {duration} on this server, over its limit of {limit} per run. "
@@ -214,7 +219,7 @@ def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, step
     """A lesson's training run and its seconds: computed here (`here`, cached by the page) when it is quick, else
     in the pool as train(**kwargs, on_iteration=...); None while it waits or trains (its progress and a Stop
     button drawn here) or when it is refused or failed (with a message)."""
-    if pool().estimate(slug, work) <= INLINE_SECONDS:
+    if estimate(slug, work) <= INLINE_SECONDS:
         started = time.perf_counter()
         return here(), time.perf_counter() - started
     kept = st.session_state.setdefault("pool_results", {}).get(key)
@@ -269,7 +274,7 @@ def call_each(kind: str, title: str, fn: Callable, each: list[dict], work: Work,
 
 
 def _waited(kind: str, title: str, target: str, arguments: dict, work: Work, here: Callable[[], Any]) -> Any:
-    if pool().estimate(kind, work) <= INLINE_SECONDS:
+    if estimate(kind, work) <= INLINE_SECONDS:
         return here()
     lock, done = _called()
     fn, rest = arguments["fn"], {k: v for k, v in arguments.items() if k != "fn"}

@@ -106,7 +106,7 @@ if button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not a
                  help=_("Trains four small runs on the CPU: scratch and concise, in float32 and in float64.")):
     background.forget("mlp_drift")  # an earlier measurement still in the pool would land over this one
     st.session_state.get("pool_results", {}).pop("mlp_drift", None)  # and what it said is over
-    if background.pool().estimate("mlp_drift", drift_work) <= background.INLINE_SECONDS:  # quick: here, now
+    if background.estimate("mlp_drift", drift_work) <= background.INLINE_SECONDS:  # quick: here, now
         with st.spinner(_("Training both versions in float32 and in float64…")):
             st.session_state["mlp_drift_result"] = drift_settings, {
                 name: mlp.version_drift(dataset, dtype, **drift_settings)
