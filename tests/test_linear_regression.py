@@ -72,6 +72,8 @@ def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_hist
     jobs = [at.session_state["tickets"][f"lr_{v}"].job for v in ("scratch", "concise")]
     assert all(j.kwargs["kwargs"]["num_epochs"] == 8 for j in jobs), [j.state for j in jobs]
     assert at.get("progress") and at.button(key="lr_scratch_stop") is not None
+    labels = [m.value for m in at.markdown]  # each run's progress is named; "The two versions" names them again
+    assert labels.count("**From scratch**") == labels.count("**Concise**") == 2
     assert any("appear when the runs above have ended" in i.value for i in at.info)
     assert at.header[-1].value and at.code  # the page below was drawn meanwhile, with its code
     deadline = time.monotonic() + 120

@@ -42,12 +42,15 @@ def lower(fits: float) -> str:
 st.header(_("Learned versus true"))
 fits, seconds = {}, 0.0
 for version, name in (("scratch", N_("from scratch")), ("concise", N_("concise"))):  # keys; shown as _(name)
+    label = st.empty()  # names the run whose progress, or refusal, follows
     kwargs = dict(version=version, true_w=[w1, w2], true_b=b, noise=noise, num_examples=n, lr=lr,
                   batch_size=batch_size, num_epochs=num_epochs, seed=seed)
     ran = background.compute(f"lr_{version}", "linear_regression", _("Linear regression, {version}").format(
         version=_(name)), lr_core.fit, kwargs, math.ceil(n / batch_size) * num_epochs,
         costs.regression_training(version, n, batch_size, num_epochs), lower, lambda kwargs=kwargs: fit(**kwargs))
-    if ran is not None:
+    if ran is None:
+        label.markdown(_("**From scratch**") if version == "scratch" else _("**Concise**"))
+    else:
         fits[name], seconds = ran[0], seconds + ran[1]
 if len(fits) == 2:
     history.record("linear_regression", settings, fits, seconds, "cpu")
