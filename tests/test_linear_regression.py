@@ -6,7 +6,7 @@ import time
 import pytest
 
 from core import linear_regression as lr
-from helpers import chart_traces, open_page
+from helpers import chart_traces, open_page, send_to_pool
 
 
 @pytest.mark.parametrize("train", [lr.train_scratch, lr.train_concise])
@@ -66,8 +66,7 @@ def test_a_run_stopped_mid_epoch_keeps_the_epochs_that_finished():
 
 
 def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_history(monkeypatch):
-    import background
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)  # whatever this machine's speed, they go to the pool
+    send_to_pool(monkeypatch)
     at = open_page("linear_regression", {"num_epochs": "8"})
     jobs = [at.session_state["tickets"][f"lr_{v}"].job for v in ("scratch", "concise")]
     assert all(j.kwargs["kwargs"]["num_epochs"] == 8 for j in jobs), [j.state for j in jobs]

@@ -17,7 +17,7 @@ from core.pool import Job, Pool
 from core.training import train_epochs
 from core.worker import describe
 from fashion_fixtures import real_data_or_skip
-from helpers import chart_traces, open_with_data, train
+from helpers import chart_traces, open_with_data, send_to_pool, train
 
 
 @pytest.mark.parametrize("activation", list(mlp.ACTIVATIONS))
@@ -193,7 +193,7 @@ def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
 @pytest.fixture
 def drift_in_pool(tiny_dir, monkeypatch):
     """The MLP page at 32 hidden units, where 'Measure the drift' goes to the pool whatever this machine's speed."""
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
+    send_to_pool(monkeypatch)
     at = open_with_data("mlp", tiny_dir)
     at.select_slider(key="mlp_num_hiddens").set_value(32).run()
     return at
