@@ -1,7 +1,9 @@
 """Run a learner's function in a separate, limited process, so no submission can touch the server.
 
 Two walls. The language: the child compiles the code with RestrictedPython (no imports, no names or attributes
-starting with "_", no file, class or frame access) and gives it only the arrays of the call plus `np` and
+starting with "_", no file, class or frame access), reads every attribute through RestrictedPython's own
+safer_getattr (which also refuses the format strings that would walk to a "_" name) plus a few NumPy refusals of
+its own, and gives it only the arrays of the call plus `np` and
 `torch` namespaces holding a short list of array functions, never a real module (numpy's submodules reach `os`).
 The operating system: the child is a fresh `python -I core/sandbox_worker.py` (not a fork of the server, which
 would share its memory and state) in its own process group, with hard limits on address space, CPU time, file

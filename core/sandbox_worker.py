@@ -16,11 +16,13 @@ import traceback
 import numpy as np
 from RestrictedPython import compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem
-from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence, safer_getattr
 
 FILENAME = "<your code>"
 PRINT_LIMIT = 10_000  # characters of print() output kept per call
-DENIED_ATTRIBUTES = {"ctypes", "tofile", "dump", "dumps", "mro", "base"}  # files, raw memory, the class tree
+# Refused on top of RestrictedPython's safer_getattr, which knows nothing of NumPy: arrays' files and pickles
+# (tofile, dump, dumps), raw memory (ctypes), and the class tree from a type or an array (mro, base).
+DENIED_ATTRIBUTES = {"ctypes", "tofile", "dump", "dumps", "mro", "base"}
 NUMPY_NAMES = ("abs", "arange", "clip", "dot", "exp", "eye", "log", "matmul", "max", "maximum", "mean", "min",
                "minimum", "ones", "ones_like", "outer", "sign", "sqrt", "square", "sum", "tanh", "where", "zeros",
                "zeros_like")
@@ -246,11 +248,19 @@ TORCH = Namespace(no_grad=NoGrad, tensor=Tensor, arange=tensor_function(np.arang
 # ---- the restricted language ---------------------------------------------------------------------------------
 
 
+MISSING = object()
+
+
 def guarded_getattr(obj, name):
-    """Refuse '_' names, str.format and the attributes that reach files, raw memory or the class tree."""
-    if name in DENIED_ATTRIBUTES or name.startswith("_") or (isinstance(obj, str) and name == "format"):
+    """Return obj.name through RestrictedPython's safer_getattr (no '_' names, no format() or format_map() of str or
+    of the str type, no string.Formatter, no frame or code attributes), refusing DENIED_ATTRIBUTES too."""
+    if name in DENIED_ATTRIBUTES:
         raise SandboxRefusal("attribute", name=name)
-    return getattr(obj, name)  # a missing attribute is an AttributeError, not None
+    try:  # given a default, the library raises only when it refuses the name: a missing one comes back as MISSING
+        value = safer_getattr(obj, name, MISSING)
+    except (AttributeError, NotImplementedError):
+        raise SandboxRefusal("attribute", name=name) from None  # said in the learner's language
+    return getattr(obj, name) if value is MISSING else value  # a missing attribute is Python's AttributeError
 
 
 def guarded_write(obj):

@@ -54,6 +54,39 @@ def test_a_hostile_submission_gets_a_clear_message(body, message):
     assert not os.path.exists("/tmp/sandbox-escape")
 
 
+# Routes that read a '_' name without writing one: format strings walk attributes ('{0.__globals__}') with no
+# attribute access in the code. Each was open with a guard that refused only "...".format.
+FORMAT_ROUTES = [
+    ("def g():\n    pass\nreturn '{g.__globals__}'.format_map({'g': g})", "format_map"),
+    ("def g():\n    pass\nreturn str.format('{0.__globals__}', g)", "format"),
+    ("return str.format_map('{x.__class__.__mro__}', {'x': a})", "format_map"),
+    ("return a.astype(str)[0].format_map({'a': a})", "format_map"),  # NumPy's str_ is a str too
+    ("return '{0.gi_frame.f_globals}'.format(x for x in a)", "format"),
+]
+
+
+@pytest.mark.parametrize("body, name", FORMAT_ROUTES, ids=[r[0].splitlines()[-1][7:40] for r in FORMAT_ROUTES])
+def test_no_format_string_reads_a_hidden_attribute(body, name):
+    with pytest.raises(SandboxError, match=f"`.{name}` is not available in exercises"):
+        run(body)
+
+
+def test_the_attribute_guard_is_restricted_pythons_with_this_sandboxs_additions():
+    from core.sandbox_worker import DENIED_ATTRIBUTES, SandboxRefusal, guarded_getattr
+    generator = (x for x in range(2))
+    for obj, name in [(str, "format"), ("{}", "format_map"), (generator, "gi_frame"), (generator, "gi_code"),
+                      (print, "__self__"), (np.ones(2), "__array_interface__")]:  # the library's refusals
+        with pytest.raises(SandboxRefusal, match=f"`.{name}` is not available"):
+            guarded_getattr(obj, name)
+    for name in DENIED_ATTRIBUTES:  # this sandbox's own: NumPy's files, raw memory and the class tree
+        with pytest.raises(SandboxRefusal):
+            guarded_getattr(np.float64 if name == "mro" else np.ones(2), name)
+    with pytest.raises(AttributeError, match="has no attribute 'nonexistent'") as missing:
+        guarded_getattr(np.ones(2), "nonexistent")  # a plain mistake keeps Python's own words
+    assert not isinstance(missing.value, SandboxRefusal)
+    assert guarded_getattr(np.ones((2, 3)), "shape") == (2, 3) and guarded_getattr("a b", "split")() == ["a", "b"]
+
+
 def test_an_endless_loop_is_stopped_at_the_time_limit():
     start = time.perf_counter()
     with pytest.raises(SandboxError, match="took longer than"):
