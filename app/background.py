@@ -26,6 +26,7 @@ from core.costs import Work
 from core.curves import Curves
 from core.i18n import N_, _
 from core.pool import Job, Pool, TooCostly
+from core.worker import use_threads
 
 POLL_SECONDS = 2.0  # a class polls once per learner and interval: keep the server's one Python thread for pages
 CHART_SECONDS = 5.0
@@ -44,7 +45,9 @@ def pool() -> Pool:
     slots = int(os.environ.get("NN_GROUND_UP_SLOTS") or 0) or None
     threads = int(os.environ.get("NN_GROUND_UP_THREADS") or 0) or None
     minutes = float(os.environ.get("NN_GROUND_UP_MAX_RUN_MINUTES") or 10)
-    return Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
+    started = Pool(slots=slots, threads=threads, max_seconds=60 * minutes)
+    use_threads(started.threads)  # what a page computes itself has the digits a worker would have given it
+    return started
 
 
 def estimate(kind: str, work: Work) -> float:

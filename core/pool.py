@@ -31,6 +31,13 @@ STATES = ("queued", "running", "finished", "stopped", "failed")
 PACK_SECONDS = 60.0  # after a Stop was heard: time to score the test set and send the weights
 
 
+def threads_per_worker(slots: int | None = None, threads: int | None = None) -> int:
+    """The threads each worker computes with: `threads`, or this machine's cores shared among the slots (one slot
+    per core by default)."""
+    cores = len(os.sched_getaffinity(0))
+    return threads or max(1, cores // (slots or cores))
+
+
 class TooCostly(ValueError):
     """A run whose estimate exceeds the server's limit per run."""
 
@@ -88,9 +95,8 @@ class _Worker:
 class Pool:
     def __init__(self, slots: int | None = None, threads: int | None = None, nice: int = 10,
                  max_seconds: float = 600.0, cancel_grace: float = 5.0, python: str = sys.executable):
-        cores = len(os.sched_getaffinity(0))
-        self.slots = slots or cores
-        self.threads = threads or max(1, cores // self.slots)
+        self.slots = slots or len(os.sched_getaffinity(0))
+        self.threads = threads_per_worker(self.slots, threads)
         self.nice, self.max_seconds, self.cancel_grace, self.python = nice, max_seconds, cancel_grace, python
         self.speed = Speed()  # replaced by the first worker's measurement
         self.measured = threading.Event()  # set when it has been (or a worker could not start: then never)

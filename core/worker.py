@@ -109,14 +109,23 @@ def describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
+def use_threads(threads: int) -> None:
+    """Compute with `threads` threads in this process, in torch and in NumPy's BLAS alike. A sum split over another
+    number of threads is added in another order, so the same run would end in other digits (a float32 loss curve
+    by about 1e-4) depending on whether it ran in a worker or in the page; the server calls this too."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(threads, user_api="blas")  # threadpoolctl: NumPy's OpenBLAS reads its count only at load
+
+
 def main(fd: int, threads: int, nice: int) -> None:
     conn = Connection(fd)
     if nice:
         os.nice(nice)  # below the web server's priority: pages stay quick while every slot trains
-    import torch
-
-    from core import costs, i18n
-    torch.set_num_threads(threads)
+    from core import costs, i18n  # torch with them, once the worker's priority is set
+    use_threads(threads)
     conn.send(("ready", os.getpid(), costs.calibrate()))
     while True:
         try:

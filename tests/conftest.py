@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from core.pool import threads_per_worker
+from core.worker import use_threads
 from fashion_fixtures import write_tiny
+from helpers import screenshot
+
+# Tests compare answer keys computed here with what a page or a pool worker computed. The server computes with the
+# threads of its workers (see background.pool), and so does this process, whatever OMP_NUM_THREADS says: a sum split
+# over another number of threads ends in other digits.
+use_threads(threads_per_worker())
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,16 +80,29 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Note on the test whether its body failed, for the page fixture's screenshot."""
+    report = yield
+    if report.when == "call":
+        item.body_failed = report.failed
+    return report
+
+
 @pytest.fixture
 def page(browser, app_url, request):
-    """A fresh browser tab on the app; a screenshot of where it ended is saved in SCREENSHOT_DIR or a temp dir."""
+    """A fresh browser tab on the app; where it ended is kept as a screenshot in $SCREENSHOT_DIR, and in a temporary
+    folder (named in the test's output) when the test failed."""
     tab = browser.new_page(viewport={"width": 1400, "height": 1000})
     tab.set_default_timeout(30_000)
     tab.goto(app_url)
     yield tab
-    shots = Path(os.environ.get("SCREENSHOT_DIR") or request.config._tmp_path_factory.mktemp("screens"))
-    shots.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=shots / f"{request.node.name}-end.png")
+    name = f"{request.node.name}-end"
+    if getattr(request.node, "body_failed", False):
+        path = request.config._tmp_path_factory.mktemp("screens") / f"{name}.png"
+        tab.screenshot(path=path, full_page=True)
+        print(f"\nscreenshot of the failed page: {path}")
+    screenshot(tab, name, full_page=False)
     tab.close()
 
 

@@ -1,12 +1,26 @@
 """Helpers for page tests: open a lesson page through the real entry file, read a chart's data."""
 
 import json
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path | None:
+    """Keep a screenshot of the page in $SCREENSHOT_DIR, if set, and return its path: a tall page takes about a
+    second to draw for one, so a run without the setting takes none (the page fixture keeps one of a failure)."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if not folder:
+        return None
+    path = Path(folder) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=full_page)
+    return path
 
 
 def open_page(slug: str, query: dict[str, str] | None = None, lang: str | None = None) -> AppTest:
@@ -44,12 +58,25 @@ def train(at: AppTest, prefix: str, timeout: float = 120.0) -> AppTest:
     (in a browser a fragment polls for it)."""
     at.button(key=f"{prefix}_train").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    job = at.session_state["tickets"][prefix].job
-    deadline = time.monotonic() + timeout
-    while job.active:
-        assert time.monotonic() < deadline, f"the run did not end within {timeout} s"
-        time.sleep(0.05)
+    wait_for_job(at.session_state["tickets"][prefix].job, timeout)
     return at.run()
+
+
+def wait_until(condition: Callable[[], object], what: str | Callable[[], str], timeout: float = 120.0) -> float:
+    """Wait until condition() is true and return the seconds it took; fail saying `what` did not happen in time
+    (`what` may be a function, called then, to describe the state reached)."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"{what() if callable(what) else what}: not within {timeout:g} s")
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def wait_for_job(job, timeout: float = 120.0) -> float:
+    """Wait until a pool job has ended (finished, stopped or failed); fail with where it was if it has not."""
+    return wait_until(lambda: not job.active, lambda: f"the {job.kind!r} job to end (it is {job.state}, "
+                      f"{job.fraction:.0%} done, {job.text or job.message or 'no message'})", timeout)
 
 
 def send_to_pool(monkeypatch) -> list[str]:

@@ -4,7 +4,6 @@ import functools
 import os
 import pickle
 import signal
-import time
 
 import pytest
 import torch
@@ -12,21 +11,18 @@ import torch
 from core import costs, jobs
 from core.backprop_numpy import network as bp
 from core.curves import Curves
-from core.pool import Pool, TooCostly
+from core.pool import Pool, TooCostly, threads_per_worker
 from core.softmax_regression import model as sr
 from core.training import new_history, train_versions
-from core.worker import Progress, merge_tails
+from core.worker import Progress, merge_tails, use_threads
+from helpers import wait_until
 
 SMALL = dict(N=16, D_in=50, H=20, D_out=5, lr=1e-4)
 
 
 def until(condition, timeout: float = 60.0) -> float:
-    """Wait for condition(); return the seconds it took."""
-    start = time.monotonic()
-    while not condition():
-        assert time.monotonic() - start < timeout, "timed out"
-        time.sleep(0.01)
-    return time.monotonic() - start
+    """Wait for condition() and return the seconds it took."""
+    return wait_until(condition, f"the condition of line {condition.__code__.co_firstlineno}", timeout)
 
 
 def submit(pool: Pool, owner: str, num_iters: int, **sizes):
@@ -70,7 +66,7 @@ def test_stop_from_the_line_at_once_and_mid_run_within_a_second_keeping_what_was
     kept = running.result.losses
     assert 0 < len(kept) < 200_000
     again = bp.train(**SMALL, num_iters=len(kept))  # the same iterations, run here: the kept curve is theirs
-    assert kept == pytest.approx(again.losses, rel=1e-12)
+    assert kept == pytest.approx(again.losses, rel=1e-9, abs=1e-12 * kept[0])  # once tiny, the digits are rounding
 
 
 def test_a_killed_worker_fails_its_run_with_a_message_and_is_replaced(pool):
@@ -99,6 +95,26 @@ def test_a_run_that_ignores_stop_is_ended_after_the_grace_and_its_worker_replace
         pool.cancel_grace = 5.0
     assert submit(pool, "bo", 10) is not None
     until(lambda: pool._workers[0].ready)
+
+
+def test_a_run_has_the_same_digits_in_a_worker_and_in_the_page(pool):
+    """A page computes what is quick itself and sends the rest to a worker: either way the learner gets one curve
+    (float32, where a sum split over two threads instead of one moves it by about 1e-4)."""
+    from threadpoolctl import threadpool_limits
+
+    from core import torch_nn
+    job = pool.submit("ana", "torch_nn", "core.jobs:call", dict(fn=torch_nn.train, kwargs={}), costs.small_steps(500))
+    cores = len(os.sched_getaffinity(0))
+    torch.set_num_threads(cores)  # as a server process starts: every core, until its pool is up
+    threadpool_limits(cores, user_api="blas")
+    try:
+        use_threads(pool.threads)  # what background.pool does in the server
+        here = torch_nn.train()
+    finally:
+        use_threads(threads_per_worker())  # as conftest set it
+    until(lambda: not job.active)
+    assert job.state == "finished", job.message
+    assert job.result.losses == here.losses
 
 
 def test_a_run_over_the_limit_is_refused_before_it_starts(pool):
@@ -217,7 +233,7 @@ def test_a_result_holding_tensors_arrives_whole(pool):
     assert job.state == "finished", job.message
     manual, auto = job.result
     here = sp.both_runs(0, 0.01, 20)
-    assert manual.losses == here[0].losses
+    assert manual.losses == pytest.approx(here[0].losses, rel=1e-6)
     assert any(isinstance(v, torch.Tensor) for v in auto.outputs.values())
 
 
