@@ -2,7 +2,6 @@
 
 import math
 import re
-import time
 
 import numpy as np
 import pytest
@@ -10,10 +9,11 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import background
+from core import costs
 from core.backprop_numpy import derivation
 from core.backprop_numpy import network as bp
-from core.backprop_numpy.gradcheck import check_gradients
-from helpers import chart_traces, open_page, send_to_pool
+from core.backprop_numpy.gradcheck import FINITE_DIFF_TOL, check_gradients
+from helpers import chart_traces, open_page, send_to_pool, wait_for_job
 from ui import prose
 
 TEXT = prose("backprop_numpy")
@@ -307,24 +307,32 @@ def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_
     assert any("appear when the run above has ended" in i.value for i in lesson.info)
     # the gradient check went to the pool too, in a line of its own: the page did not wait for the training
     assert submitted == ["backprop_numpy", "backprop_gradcheck"] and not lesson.session_state["pending_calls"]
-    errors = check_gradients(seed=0).finite_diff_error
-    assert chart_traces(lesson, "bp_finite_diff")[0]["y"] == pytest.approx(list(errors.values()), rel=1e-6)
-    while job.active:
-        time.sleep(0.05)
+    # its errors are rounding noise (about 1e-9, and another number of threads gives another): the claim is the
+    # verdict, each error under the check's bound
+    assert any("Gradient check passed" in s.value for s in lesson.success)
+    errors = chart_traces(lesson, "bp_finite_diff")[0]["y"]
+    assert len(errors) == 2 and all(0 <= e < FINITE_DIFF_TOL for e in errors), errors
+    wait_for_job(job)
     lesson.run()
     expected = bp.train(num_iters=5000, seed=0)
     assert expected.diverged_at is None
-    assert chart_traces(lesson, "bp_loss")[0]["y"] == pytest.approx(expected.losses, rel=1e-12)
+    shown = chart_traces(lesson, "bp_loss")[0]["y"]
+    assert shown == job.result.losses  # the page draws the pool's run
+    # the same run as here while the loss is far above rounding (the pool's worker has one thread, this process
+    # may have more); from iteration 500 on both are below 1e-6, where the digits are rounding
+    assert len(shown) == 5000 and shown[:500] == pytest.approx(expected.losses[:500], rel=1e-6)
+    assert max(shown[500:]) < 1e-6
     run = lesson.session_state["histories"]["backprop_numpy"].runs[-1]
     assert run.settings["num_iters"] == 5000 and run.status == "finished"
 
 
-def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(lesson, monkeypatch):
-    monkeypatch.setattr(background.pool(), "max_seconds", 2.5)
-    for name, value in (("N", 512), ("D_in", 4000), ("H", 1000)):
-        lesson.number_input(key=f"bp_{name}").set_value(value).run()
-    assert not lesson.exception, [e.message for e in lesson.exception]
-    refusal = next(e.value for e in lesson.error if "over its limit" in e.value)
-    fits = int(re.search(r"Lower the iterations to (\d+)", refusal).group(1))
-    assert 50 <= fits < 500 and fits % 50 == 0
-    assert "bp_train" not in lesson.session_state["tickets"]
+def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch):
+    # the limit is what 250 of the 500 iterations take on this machine (a fixed number of seconds would fit more
+    # iterations on a faster machine); the sizes arrive together, from a link, so that no smaller run starts first
+    pool = background.pool()
+    monkeypatch.setattr(pool, "max_seconds", 1.0001 * pool.estimate(
+        "backprop_numpy", costs.backprop_training(512, 4000, 1000, 10, 250)))
+    at = open_page("backprop_numpy", {"N": "512", "D_in": "4000", "H": "1000"})
+    refusal = next(e.value for e in at.error if "over its limit" in e.value)
+    assert re.search(r"Lower the iterations to (\d+)", refusal).group(1) == "250"
+    assert "bp_train" not in at.session_state["tickets"]

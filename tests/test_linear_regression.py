@@ -1,12 +1,11 @@
 """Lesson 5: linear regression from scratch and concise, and the page."""
 
 import re
-import time
 
 import pytest
 
 from core import linear_regression as lr
-from helpers import chart_traces, open_page, send_to_pool
+from helpers import chart_traces, open_page, send_to_pool, wait_for_job
 
 
 @pytest.mark.parametrize("train", [lr.train_scratch, lr.train_concise])
@@ -75,10 +74,8 @@ def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_hist
     assert labels.count("**From scratch**") == labels.count("**Concise**") == 2
     assert any("appear when the runs above have ended" in i.value for i in at.info)
     assert at.header[-1].value and at.code  # the page below was drawn meanwhile, with its code
-    deadline = time.monotonic() + 120
-    while any(j.active for j in jobs):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    for job in jobs:
+        wait_for_job(job)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     expected = {v: lr.fit(v, [2.0, 3.4], 4.2, 0.01, 1000, 0.03, 10, 8, 0) for v in ("scratch", "concise")}

@@ -16,8 +16,7 @@ from core.classifier import init_weights
 from core.pool import Job, Pool
 from core.training import train_epochs
 from core.worker import describe
-from fashion_fixtures import real_data_or_skip
-from helpers import chart_traces, open_with_data, send_to_pool, train
+from helpers import chart_traces, open_with_data, send_to_pool, train, wait_for_job, wait_until
 
 
 @pytest.mark.parametrize("activation", list(mlp.ACTIVATIONS))
@@ -41,15 +40,6 @@ def test_hand_written_activations_and_derivatives(activation):
     torch.testing.assert_close(f(z), BUILTIN[activation](z))
     (auto,) = torch.autograd.grad(BUILTIN[activation](z).sum(), z)
     torch.testing.assert_close(df(z.detach()), auto)
-
-
-def test_mlp_good_defaults_reach_0_885_on_real_data():
-    data = real_data_or_skip()
-    s = mlp.SETTINGS.presets["good defaults"]
-    model = mlp.mlp("scratch", s["num_hiddens"], s["activation"], seed=0)
-    history = list(train_epochs(model, data, s["optimizer"], s["lr"], s["batch_size"], s["num_epochs"], seed=0,
-                                cosine=s["cosine"]))[-1]
-    assert history.epoch_values["test acc"][-1] >= 0.885
 
 
 @pytest.mark.parametrize("batch_size", [64, 37])
@@ -147,16 +137,12 @@ def test_a_run_replaced_by_a_second_train_press_is_stopped_and_kept_in_the_histo
     at.number_input(key="mlp_num_epochs").set_value(50).run()
     at.button(key="mlp_train").click().run()
     first = at.session_state["tickets"]["mlp"].job
-    deadline = time.monotonic() + 60
-    while first.fraction == 0.0:  # training, past its first batches
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: first.fraction > 0.0, "the first run to be past its first batches", 60)
     at.number_input(key="mlp_num_epochs").set_value(1).run()
     at.button(key="mlp_train").click().run()
     second = at.session_state["tickets"]["mlp"].job
-    while first.active or second.active:
-        assert time.monotonic() < deadline + 60
-        time.sleep(0.05)
+    wait_for_job(first)
+    wait_for_job(second)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     kept = at.session_state["histories"]["mlp"].runs
@@ -199,13 +185,6 @@ def drift_in_pool(tiny_dir, monkeypatch):
     return at
 
 
-def wait_while(condition, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(drift_in_pool, tiny_dir):
     at = drift_in_pool
     at.number_input(key="mlp_num_epochs").set_value(2).run()
@@ -215,7 +194,7 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(drift_i
     job = at.session_state["tickets"]["mlp_drift"].job
     assert job.fn == "core.jobs:measure_drift" and job.kwargs["kwargs"]["num_epochs"] == 2
     assert at.button(key="mlp_drift_stop") is not None  # and its progress, while the page goes on
-    wait_while(lambda: job.active)
+    wait_for_job(job)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     shown, drifts = at.session_state["mlp_drift_result"]
@@ -234,7 +213,7 @@ def test_a_second_drift_press_replaces_the_first_measurement(drift_in_pool, monk
     monkeypatch.setattr(background, "INLINE_SECONDS", 1e9)  # the second, smaller one is measured in the page
     at.button(key="mlp_drift_measure").click().run()
     assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1
-    wait_while(lambda: first.active)
+    wait_for_job(first)
     at.run()
     assert first.state == "stopped"
     assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1  # still the newer one, and no stale notice
@@ -246,9 +225,9 @@ def test_a_drift_measurement_stopped_halfway_shows_nothing_to_compare(drift_in_p
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.button(key="mlp_drift_measure").click().run()
     job = at.session_state["tickets"]["mlp_drift"].job
-    wait_while(lambda: job.fraction == 0.0)  # past float32's first epoch
+    wait_until(lambda: job.fraction > 0.0, "the drift job to pass float32's first epoch")
     at.button(key="mlp_drift_stop").click().run()
-    wait_while(lambda: job.active)
+    wait_for_job(job)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert job.state == "stopped" and "mlp_drift_result" not in at.session_state
