@@ -1,25 +1,19 @@
 """End to end in a real headless Chromium: what a learner clicks and what they see."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from core.exercises.check import exercise
 from fashion_fixtures import real_data_or_skip
+from helpers import screenshot
 from registry import LESSONS
 
 pytestmark = pytest.mark.browser
 
 
-def screenshot(page, name: str, tmp_path: Path) -> None:
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"{name}.png", full_page=True)
-
-
+RUNNING = re.compile(r"^(running|rerunRequested)$")  # the app's data-test-script-state while a run is under way
 # text that the browser shortens with an ellipsis ("3.79e…"), on visible elements other than inputs
 CUT_OFF = ("() => Array.from(document.querySelectorAll('[data-testid=stMain] *')).filter(e => e.tagName !== 'INPUT'"
            " && getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1"
@@ -32,17 +26,17 @@ def app_root(page) -> str:
     return page.url.split("?")[0].rstrip("/")
 
 
-def test_home_to_backprop_lesson_and_back_again(page, tmp_path):
+def test_home_to_backprop_lesson_and_back_again(page):
     expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
     expect(page.get_by_role("link", name="Open")).to_have_count(len(LESSONS))
-    screenshot(page, "home", tmp_path)
+    screenshot(page, "home")
 
     page.get_by_role("link", name="Open").first.click()
     expect(page.get_by_role("heading", name="Backprop by hand in NumPy")).to_be_visible()
     expect(page.get_by_text("Gradient check passed")).to_be_visible()
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0
-    screenshot(page, "backprop", tmp_path)
+    screenshot(page, "backprop")
 
     question = page.get_by_test_id("stForm").filter(has=page.get_by_text("only grad_W1"))  # predict, then run
     question.get_by_text("only grad_W1").click()
@@ -56,7 +50,7 @@ def test_home_to_backprop_lesson_and_back_again(page, tmp_path):
     hidden.press("Enter")
     expect(page.get_by_text("1000 × 40").first).to_be_visible()
     expect(page.get_by_text("Gradient check failed")).to_be_visible()  # the toggle survives the rerun
-    screenshot(page, "backprop-changed", tmp_path)
+    screenshot(page, "backprop-changed")
 
 
 def test_diverging_learning_rate_is_a_message_not_a_trace(page):
@@ -71,7 +65,7 @@ def test_diverging_learning_rate_is_a_message_not_a_trace(page):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
-def test_every_lesson_page_renders_from_the_sidebar(page, lesson, tmp_path):
+def test_every_lesson_page_renders_from_the_sidebar(page, lesson):
     expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=lesson.title).click()
     expect(page.get_by_role("heading", name=lesson.title, exact=True)).to_be_visible()
@@ -79,7 +73,7 @@ def test_every_lesson_page_renders_from_the_sidebar(page, lesson, tmp_path):
     settled(page)  # the run has finished (the optimizer race takes a few seconds, a minute on a loaded machine)
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.evaluate(CUT_OFF) == []  # no label or value is cut off
-    screenshot(page, lesson.slug, tmp_path)
+    screenshot(page, lesson.slug)
 
 
 @pytest.fixture
@@ -104,7 +98,7 @@ def mlp_page(page):
     return page
 
 
-def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page, tmp_path):
+def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page):
     mlp_page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train").click()
     expect(mlp_page.get_by_text("Finished.")).to_be_visible(timeout=120_000)
     expect(mlp_page.get_by_text("Confusion matrix")).to_be_visible()
@@ -112,7 +106,7 @@ def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page, tmp_path):
     expect(mlp_page.get_by_test_id("stImage")).to_have_count(24)
     assert mlp_page.locator("[data-testid=stException]").count() == 0
     assert mlp_page.evaluate(CUT_OFF) == []
-    screenshot(mlp_page, "mlp-trained", tmp_path)
+    screenshot(mlp_page, "mlp-trained")
     mlp_page.set_viewport_size({"width": 390, "height": 844})  # a phone: the gallery wraps, 3 or more a row
     mlp_page.wait_for_timeout(1500)
     tops = mlp_page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stImage]'))"
@@ -120,7 +114,7 @@ def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page, tmp_path):
     assert len(tops) == 24 and len(set(tops)) <= 8, sorted(set(tops))
 
 
-def test_stop_keeps_what_was_learned(mlp_page, tmp_path):
+def test_stop_keeps_what_was_learned(mlp_page):
     epochs = mlp_page.get_by_label("epochs")
     epochs.fill("20")
     epochs.press("Enter")
@@ -130,7 +124,7 @@ def test_stop_keeps_what_was_learned(mlp_page, tmp_path):
     mlp_page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     expect(mlp_page.get_by_text("Stopped early")).to_be_visible(timeout=60_000)
     expect(mlp_page.get_by_text("Confusion matrix")).to_be_visible()
-    screenshot(mlp_page, "mlp-stopped", tmp_path)
+    screenshot(mlp_page, "mlp-stopped")
 
 
 # one number control per lesson: (its label, its query parameter, a value other than the default)
@@ -142,10 +136,14 @@ CONTROL = {"backprop_numpy": ("H (hidden units)", "H", "40"), "tensors_autograd"
 
 def settled(page) -> None:
     """Wait until the page has finished running (its training included) and nothing stale is left on it."""
-    page.wait_for_timeout(500)
+    app = page.get_by_test_id("stApp")
+    try:  # a rerun just asked for (a key press) may not have begun yet: give it half a second to show
+        expect(app).to_have_attribute("data-test-script-state", RUNNING, timeout=500)
+    except AssertionError:
+        pass  # it has ended already, or none was asked for
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=120_000)
     # the status widget shows only after a delay: the script state and the stale marks say it for certain
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
     expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=30_000)
     expect(page.get_by_test_id("stCode").first).to_be_visible()
 
@@ -167,7 +165,7 @@ def first_chart(page, title: str | None = None) -> tuple[str, list] | None:
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
-def test_settings_live_in_the_link_and_survive_leaving_the_page(browser, app_url, lesson, tmp_path):
+def test_settings_live_in_the_link_and_survive_leaving_the_page(browser, app_url, lesson):
     if lesson.slug in ("softmax_regression", "mlp"):
         real_data_or_skip()
     label, param, value = CONTROL[lesson.slug]
@@ -228,7 +226,7 @@ def test_a_link_to_an_absent_device_says_so_and_lets_the_learner_pick_another(pa
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
 
 
-def test_write_it_yourself_solves_the_backward_pass_and_draws_the_curve(page, tmp_path):
+def test_write_it_yourself_solves_the_backward_pass_and_draws_the_curve(page):
     page.goto(app_root(page) + "/backprop_numpy")
     expect(page.get_by_role("heading", name="Write it yourself")).to_be_visible(timeout=60_000)
     editor = page.get_by_label("Your code")
@@ -240,4 +238,4 @@ def test_write_it_yourself_solves_the_backward_pass_and_draws_the_curve(page, tm
     expect(curve).to_be_visible(timeout=60_000)
     expect(curve.locator(".legendtext", has_text="your code")).to_have_count(1)
     assert page.locator("[data-testid=stException]").count() == 0
-    screenshot(page, "write-it-yourself", tmp_path)
+    screenshot(page, "write-it-yourself")
