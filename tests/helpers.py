@@ -23,6 +23,24 @@ def screenshot(page, name: str, full_page: bool = True) -> Path | None:
     return path
 
 
+# the page's width and height and each chart's width, the same at three looks in a row 0.2 s apart: the page has been
+# laid out again for a new viewport, its charts drawn again
+LAID_OUT = """() => {
+  const main = document.querySelector('[data-testid=stMain]');
+  const now = [document.documentElement.clientWidth, main.scrollWidth, main.scrollHeight, ...Array.from(
+    document.querySelectorAll('.js-plotly-plot')).map(p => Math.round(p.getBoundingClientRect().width))].join();
+  window.layoutLooks = window.layoutSeen === now ? (window.layoutLooks || 0) + 1 : 0;
+  window.layoutSeen = now;
+  return window.layoutLooks >= 2;
+}"""
+
+
+def laid_out(page) -> None:
+    """Wait until the page has been laid out again after a change of the viewport's size."""
+    page.evaluate("() => { window.layoutLooks = 0; window.layoutSeen = null; }")
+    page.wait_for_function(LAID_OUT, polling=200, timeout=30_000)
+
+
 def open_page(slug: str, query: dict[str, str] | None = None, lang: str | None = None) -> AppTest:
     """Run Home.py (so the sidebar settings exist), then switch to the lesson page ('' stays Home; a
     name ending in .py is a page file under app/), as a learner

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from helpers import screenshot
+from helpers import laid_out, screenshot
 from registry import LESSONS
 
 pytestmark = pytest.mark.browser
@@ -47,24 +47,6 @@ def open_and_wait(page, url: str) -> None:
             return
         page.wait_for_timeout(500)
     raise AssertionError(f"{url} did not settle within 2 minutes")
-
-
-# the page's width and height and each chart's width, the same at three looks in a row 0.2 s apart: the page has been
-# laid out again for a new viewport, its charts drawn again
-LAID_OUT = """() => {
-  const main = document.querySelector('[data-testid=stMain]');
-  const now = [document.documentElement.clientWidth, main.scrollWidth, main.scrollHeight, ...Array.from(
-    document.querySelectorAll('.js-plotly-plot')).map(p => Math.round(p.getBoundingClientRect().width))].join();
-  window.layoutLooks = window.layoutSeen === now ? (window.layoutLooks || 0) + 1 : 0;
-  window.layoutSeen = now;
-  return window.layoutLooks >= 2;
-}"""
-
-
-def laid_out(page) -> None:
-    """Wait until the page has been laid out again after a change of the viewport's size."""
-    page.evaluate("() => { window.layoutLooks = 0; window.layoutSeen = null; }")
-    page.wait_for_function(LAID_OUT, polling=200, timeout=30_000)
 
 
 @pytest.fixture(scope="module")

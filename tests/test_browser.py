@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from core.exercises.check import exercise
 from fashion_fixtures import real_data_or_skip
-from helpers import screenshot
+from helpers import laid_out, screenshot
 from registry import LESSONS
 
 pytestmark = pytest.mark.browser
@@ -100,7 +100,7 @@ def test_mlp_trains_one_epoch_and_shows_the_gallery(mlp_page):
     assert mlp_page.evaluate(CUT_OFF) == []
     screenshot(mlp_page, "mlp-trained")
     mlp_page.set_viewport_size({"width": 390, "height": 844})  # a phone: the gallery wraps, 3 or more a row
-    mlp_page.wait_for_timeout(1500)
+    laid_out(mlp_page)
     tops = mlp_page.evaluate("() => Array.from(document.querySelectorAll('[data-testid=stImage]'))"
                              ".map(e => Math.round(e.getBoundingClientRect().top))")
     assert len(tops) == 24 and len(set(tops)) <= 8, sorted(set(tops))
