@@ -2,7 +2,7 @@
 
 import torch
 
-from core.i18n import _
+from core.i18n import _, ngettext
 
 
 class DeviceUnavailableError(ValueError):
@@ -52,5 +52,6 @@ def describe_device(device: torch.device) -> str:
     if device.type == "cuda":
         return f"{device} ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return _("cpu ({threads} threads)").format(threads=torch.get_num_threads())
+        threads = torch.get_num_threads()
+        return ngettext("cpu ({threads} thread)", "cpu ({threads} threads)", threads).format(threads=threads)
     return str(device)

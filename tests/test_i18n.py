@@ -22,14 +22,14 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def extracted() -> dict[str, tuple[str, int]]:
-    """Every string marked _() or N_() in app/ and core/, with where it is."""
+    """Every string marked _(), N_() or ngettext() in app/ and core/ (a plural by its singular, the catalog's key),
+    with where it is."""
     found = {}
     for folder in ("app", "core"):
         method_map = [("**.py", "python")]
         for filename, lineno, message, _comments, _context in extract_from_dir(
                 ROOT / folder, method_map, keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
-            for m in message if isinstance(message, tuple) else (message,):
-                found.setdefault(m, (f"{folder}/{filename}", lineno))
+            found.setdefault(message[0] if isinstance(message, tuple) else message, (f"{folder}/{filename}", lineno))
     return found
 
 
@@ -43,7 +43,7 @@ def test_every_interface_string_has_a_chinese_translation(catalog):
     missing = []
     for message, where in extracted().items():
         entry = catalog.get(message)
-        if entry is None or not entry.string or entry.fuzzy:
+        if entry is None or not all(entry.string if isinstance(entry.string, tuple) else [entry.string]) or entry.fuzzy:
             missing.append(f"{where[0]}:{where[1]}: {message!r}")
     assert not missing, (f"{len(missing)} strings lack a translation (run scripts/i18n.sh, then translate them in "
                          f"{PO.relative_to(ROOT)}):\n" + "\n".join(missing[:40]))
