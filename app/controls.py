@@ -55,10 +55,8 @@ class Controls:
         """Draw the setting's widget (its kind decides which, or a selectbox of `choices`) and return its value."""
         s = self.table[name]
         key = self.key(name)
-        # The kept value goes to the browser with every run, not only the first: a widget the browser had not yet
-        # drawn when the learner changed another (the first run of a page is interrupted by that change) was drawn
-        # at its default (a number at its minimum, no version chosen) while the server kept the real value.
-        st.session_state[key] = self.values[name]
+        if key not in st.session_state:  # first drawing, or back after a page switch: start from the kept value
+            st.session_state[key] = self.values[name]
         common = dict(key=key, help=_(s.help) if s.help else None, on_change=self._changed, args=(name,))
         label = _(s.label)
         kind = "selectbox" if choices is not None else s.widget or WIDGETS[s.kind]

@@ -66,21 +66,3 @@ def test_a_bad_table_or_preset_is_refused_when_declared():
         Table((Setting("N", "N", 1000, min=1, max=512),))
     with pytest.raises(ValueError, match="not a setting"):
         Table(TABLE.settings, presets={"p": {"M": 3}})
-
-
-def test_every_run_sends_each_control_its_kept_value():
-    """A page's first run is cut short when the learner changes a control drawn early; a control the browser had not
-    drawn yet must still arrive with the server's value in the run that follows, not at its default (every number
-    at its minimum, no version chosen, while the server kept the defaults)."""
-    from helpers import open_page
-    at = open_page("linear_regression")
-    at.number_input(key="lr_num_epochs").set_value(2).run()
-    lesson = next(lesson for lesson in LESSONS if lesson.slug == "linear_regression")
-    keys = {f"{lesson.prefix}_{name}" for name in lesson.settings().names} | set(SHARED.names)
-    widgets = [w for w in (*at.number_input, *at.get("select_slider"), *at.selectbox, *at.toggle, *at.radio)
-               if w.key in keys]
-    assert {w.key for w in widgets} == keys  # every setting of the page and of the sidebar
-    for widget in widgets:
-        assert widget.proto.set_value, widget.key  # the browser is told the value, it does not fall back on its own
-    values = {w.key: w.value for w in at.number_input}
-    assert values["lr_num_epochs"] == 2 and values["lr_w2"] == 3.4 and values["seed"] == 0
