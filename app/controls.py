@@ -60,24 +60,38 @@ class Controls:
         common = dict(key=key, help=_(s.help) if s.help else None, on_change=self._changed, args=(name,))
         label = _(s.label)
         kind = "selectbox" if choices is not None else s.widget or WIDGETS[s.kind]
+        # The widget's default is the value the server keeps. Streamlit sends a value set through session_state only
+        # in the run that set it; a browser that had not drawn the widget by then (the learner changed a control
+        # drawn earlier while the page's first run was still going) shows the widget's default. Without this, that
+        # is a number's minimum and no version chosen, while the server computes with the kept values. A keyed
+        # widget's identity leaves its default out, so giving it changes nothing else (and a browser that has a
+        # value of its own keeps it).
+        kept = st.session_state[key]
         if kind == "number":
             number = int if s.kind == "int" else float
-            value = container.number_input(label, min_value=number(s.min), max_value=number(s.max),
+            value = container.number_input(label, min_value=number(s.min), max_value=number(s.max), value=kept,
                                            step=number(s.step or 1), format=f"%{s.fmt}" if s.fmt else None,
                                            **common, **options)
         elif kind == "slider":
-            value = container.slider(label, min_value=s.min, max_value=s.max, step=s.step, **common, **options)
+            value = container.slider(label, min_value=s.min, max_value=s.max, step=s.step, value=kept, **common,
+                                     **options)
         elif kind == "toggle":
-            value = container.toggle(label, **common, **options)
+            value = container.toggle(label, value=kept, **common, **options)
         elif kind == "multiselect":
-            value = container.multiselect(label, list(s.options), **{"format_func": s.show_one, **common, **options})
+            value = container.multiselect(label, list(s.options), default=kept,
+                                          **{"format_func": s.show_one, **common, **options})
         elif kind == "text":
-            value = container.text_input(label, max_chars=200, **common, **options)
+            value = container.text_input(label, value=kept, max_chars=200, **common, **options)
         else:  # selectbox, radio, select_slider
             draw = {"selectbox": container.selectbox, "radio": container.radio,
                     "select_slider": container.select_slider}[kind]
             options.setdefault("format_func", s.show_one)
-            value = draw(label, choices or list(s.options), **common, **options)
+            listed = choices or list(s.options)
+            if kind == "select_slider":
+                options["value"] = kept
+            elif kept in listed:
+                options["index"] = listed.index(kept)
+            value = draw(label, listed, **common, **options)
         self.values[name] = value
         self.write_url()
         return value
