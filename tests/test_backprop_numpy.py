@@ -328,11 +328,17 @@ def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_
 
 def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch):
     # the limit is what 250 of the 500 iterations take on this machine (a fixed number of seconds would fit more
-    # iterations on a faster machine); the sizes arrive together, from a link, so that no smaller run starts first
+    # iterations on a faster machine). The sizes make the run long enough for the pool (about 6 s here, where the
+    # page's own limit is 2 s) and leave the gradient check quick (0.5 s; 9-20 s at the largest sizes); they arrive
+    # together, from a link, so that no smaller run starts first
     pool = background.pool()
+    sizes = dict(N=128, D_in=1000, H=1000, D_out=10)
+    long = pool.estimate("backprop_numpy", costs.backprop_training(**sizes, num_iters=500))
+    assert long > 2 * background.INLINE_SECONDS
     monkeypatch.setattr(pool, "max_seconds", 1.0001 * pool.estimate(
-        "backprop_numpy", costs.backprop_training(512, 4000, 1000, 10, 250)))
-    at = open_page("backprop_numpy", {"N": "512", "D_in": "4000", "H": "1000"})
+        "backprop_numpy", costs.backprop_training(**sizes, num_iters=250)))
+    at = open_page("backprop_numpy", {name: str(value) for name, value in sizes.items()})
+    assert at.number_input(key="bp_num_iters").value == 500
     refusal = next(e.value for e in at.error if "over its limit" in e.value)
     assert re.search(r"Lower the iterations to (\d+)", refusal).group(1) == "250"
     assert "bp_train" not in at.session_state["tickets"]
