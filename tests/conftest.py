@@ -91,11 +91,11 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def page(browser, app_url, request):
-    """A fresh browser tab on the app; where it ended is kept as a screenshot in $SCREENSHOT_DIR, and in a temporary
+    """A fresh browser tab, blank: the test opens the address it needs (loading Home first would cost each test a
+    page load it then throws away). Where it ended is kept as a screenshot in $SCREENSHOT_DIR, and in a temporary
     folder (named in the test's output) when the test failed."""
     tab = browser.new_page(viewport={"width": 1400, "height": 1000})
     tab.set_default_timeout(30_000)
-    tab.goto(app_url)
     yield tab
     name = f"{request.node.name}-end"
     if getattr(request.node, "body_failed", False):
@@ -104,6 +104,13 @@ def page(browser, app_url, request):
         print(f"\nscreenshot of the failed page: {path}")
     screenshot(tab, name, full_page=False)
     tab.close()
+
+
+@pytest.fixture
+def home(page, app_url):
+    """A fresh browser tab on the app's Home."""
+    page.goto(app_url)
+    return page
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,7 @@ CUT_OFF = ("() => Array.from(document.querySelectorAll('[data-testid=stMain] *')
            " && e.offsetParent !== null).map(e => e.textContent)")
 
 
-def app_root(page) -> str:
-    """The app's address without the page's query: Home writes ?lang=en into the address soon after it loads, and
-    a path added after that query would be read as part of the language."""
-    return page.url.split("?")[0].rstrip("/")
-
-
+@pytest.mark.usefixtures("home")
 def test_home_to_backprop_lesson_and_back_again(page):
     expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
     expect(page.get_by_role("link", name="Open")).to_have_count(len(LESSONS))
@@ -53,8 +48,8 @@ def test_home_to_backprop_lesson_and_back_again(page):
     screenshot(page, "backprop-changed")
 
 
-def test_diverging_learning_rate_is_a_message_not_a_trace(page):
-    page.goto(app_root(page) + "/backprop_numpy")
+def test_diverging_learning_rate_is_a_message_not_a_trace(page, app_url):
+    page.goto(app_url + "/backprop_numpy")
     expect(page.get_by_text("Gradient check passed")).to_be_visible()
     slider = page.get_by_role("slider", name="learning rate")
     slider.focus()
@@ -64,6 +59,7 @@ def test_diverging_learning_rate_is_a_message_not_a_trace(page):
     assert page.locator("[data-testid=stException]").count() == 0
 
 
+@pytest.mark.usefixtures("home")
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
 def test_every_lesson_page_renders_from_the_sidebar(page, lesson):
     expect(page.get_by_role("heading", name="Neural networks from the ground up")).to_be_visible()
@@ -77,10 +73,10 @@ def test_every_lesson_page_renders_from_the_sidebar(page, lesson):
 
 
 @pytest.fixture
-def mlp_page(page):
+def mlp_page(page, app_url):
     """The MLP page with one epoch set; skipped when the real data set is not installed."""
     real_data_or_skip()
-    page.goto(app_root(page) + "/mlp")
+    page.goto(app_url + "/mlp")
     epochs = page.get_by_label("epochs")
     epochs.fill("1")  # as soon as it shows: the page's first run has not drawn every control yet
     epochs.press("Enter")
@@ -142,19 +138,22 @@ def settled(page) -> None:
 
 
 CHARTS = ("() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(c => c.data).map(c => ["
-          "(c.layout.title && c.layout.title.text) || '', c.data.map(t => Array.from(t.y || []).flat())])")
+          "(c.layout.title && c.layout.title.text) || '', c.data.map(t => Array.from(t.y || []).flat()"
+          ".map(v => typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))])")  # NaN equals itself
 
 
 def first_chart(page, title: str | None = None) -> tuple[str, list] | None:
-    """The title and y values of the page's first drawn chart (or of the first one with `title`); None if none."""
-    last = None
-    for _ in range(40):  # plotly draws after Streamlit has delivered the figure: wait until it stops changing
-        charts = [(t, ys) for t, ys in page.evaluate(CHARTS) if any(ys) and (title is None or t == title)]
-        if charts and charts[0] == last:
-            return last
-        last = charts[0] if charts else None
-        page.wait_for_timeout(400)
-    return last
+    """The title and y values of the page's first drawn chart (or of the first one with `title`); None if it has
+    none (a page whose only figures are images)."""
+    looks = []
+    for _ in range(75):  # plotly draws after Streamlit has delivered the figures: wait until three looks agree
+        charts = [(t, ys) for t, ys in page.evaluate(CHARTS) if any(ys)]
+        looks = [*looks[-2:], charts]
+        found = [chart for chart in charts if title is None or chart[0] == title]
+        if len(looks) == 3 and looks[0] == looks[1] == looks[2] and (found or title is None):
+            return found[0] if found else None
+        page.wait_for_timeout(300)
+    raise AssertionError(f"no chart {title or ''} stopped changing within 22 s")
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
@@ -219,8 +218,8 @@ def test_a_link_to_an_absent_device_says_so_and_lets_the_learner_pick_another(pa
     expect(page.locator(".js-plotly-plot").first).to_be_visible()
 
 
-def test_write_it_yourself_solves_the_backward_pass_and_draws_the_curve(page):
-    page.goto(app_root(page) + "/backprop_numpy")
+def test_write_it_yourself_solves_the_backward_pass_and_draws_the_curve(page, app_url):
+    page.goto(app_url + "/backprop_numpy")
     expect(page.get_by_role("heading", name="Write it yourself")).to_be_visible(timeout=60_000)
     editor = page.get_by_label("Your code")
     editor.fill(exercise("backprop_numpy").reference_source())
