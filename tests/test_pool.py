@@ -199,6 +199,7 @@ def test_fashion_training_as_a_job_matches_the_training_loop_and_returns_its_wei
 
 CALIBRATE = ("import os, sys, torch; from core import costs; torch.set_num_threads(1); "
              "costs.calibrate(0.03); "  # its first optimizer step imports much of torch: do that at full speed
+             "print('ready', flush=True); sys.stdin.readline(); "  # the busy loops start only now
              "os.nice(int(sys.argv[1])); print(costs.calibrate().flops32, flush=True); os._exit(0)")  # no slow teardown
 
 
@@ -210,19 +211,24 @@ def test_a_worker_measures_its_speed_right_on_a_busy_server():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
 
-    def measured(nice: int) -> float:
-        out = subprocess.run([sys.executable, "-c", CALIBRATE, str(nice)], cwd=root, env=env, check=True,
-                             capture_output=True, text=True, timeout=120).stdout
+    def measured(nice: int, cores_busy: bool) -> float:
+        worker = subprocess.Popen([sys.executable, "-c", CALIBRATE, str(nice)], cwd=root, env=env, text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        busy = []
+        try:
+            assert worker.stdout.readline().strip() == "ready"  # torch imported and warmed up (seconds)
+            if cores_busy:  # every core busy while it measures (0.3 s), not while it imports
+                busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                        for _ in os.sched_getaffinity(0)]
+            out, _ = worker.communicate("go\n", timeout=120)
+        finally:
+            for process in [*busy, worker]:
+                process.kill()
+                process.wait()
         return float(out.split()[-1])
 
-    quiet = measured(0)
-    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in os.sched_getaffinity(0)]
-    try:
-        loaded = measured(10)
-    finally:
-        for process in busy:
-            process.kill()
-            process.wait()
+    quiet = measured(0, cores_busy=False)
+    loaded = measured(10, cores_busy=True)
     assert loaded > 0.5 * quiet, (loaded, quiet)
 
 
