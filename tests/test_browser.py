@@ -187,7 +187,7 @@ def test_hostile_query_parameters_render_the_page_with_a_notice(page, app_url, l
         real_data_or_skip()
     _, param, _ = CONTROL[lesson.slug]
     # below the smallest allowed, not above the largest: the page then trains its smallest run, not its longest
-    # (the clamp above the largest is checked page by page in test_settings and test_runs)
+    # (the clamp above the largest is checked with AppTest in test_settings and test_runs)
     page.goto(f"{app_url}/{lesson.slug}?{param}=-99999999&nonsense=1&seed=abc&{param}x={'9' * 10_000}")
     settled(page)
     main, sidebar = page.get_by_test_id("stMainBlockContainer"), page.get_by_test_id("stSidebarUserContent")
