@@ -7,6 +7,7 @@ pixels in [0, 1] and two label tensors, so a training batch is an index into the
 import gzip
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,10 +84,12 @@ def unpack_gz(source_dir: Path, root: Path) -> bool:
     raw = root / "FashionMNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
     for name in RAW_FILES:
-        partial = raw / f"{name}.partial"  # rename at the end, so an interrupted copy is never mistaken for data
-        with gzip.open(source_dir / f"{name}.gz", "rb") as src, open(partial, "wb") as dst:
+        # renamed at the end, so an interrupted copy is never mistaken for data; a file of its own for each caller,
+        # so replicas or sessions unpacking at once never write into the same file: each rename puts a whole copy
+        handle, partial = tempfile.mkstemp(dir=raw, prefix=f"{name}.", suffix=".partial")
+        with gzip.open(source_dir / f"{name}.gz", "rb") as src, open(handle, "wb") as dst:
             shutil.copyfileobj(src, dst)
-        partial.replace(raw / name)
+        os.replace(partial, raw / name)
     return True
 
 

@@ -39,6 +39,26 @@ def test_debian_gz_files_are_unpacked_once_into_the_cache(nowhere, monkeypatch):
     assert not list(raw.glob("*.partial"))
 
 
+def test_servers_unpacking_at_once_each_find_whole_files(nowhere):
+    """Replicas (or test processes) that start together unpack into the same cache at the same moment."""
+    import concurrent.futures
+    import gzip
+    import threading
+    write_tiny(nowhere / "no-debian", n_train=2000, n_test=500, gz=True)
+    start = threading.Barrier(6)
+
+    def unpack(_):
+        start.wait()
+        return fm.unpack_gz(nowhere / "no-debian", nowhere / "cache")
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        assert list(pool.map(unpack, range(6))) == [True] * 6  # none raised (a copy renamed under another's feet)
+    raw = nowhere / "cache" / "FashionMNIST" / "raw"
+    for name in fm.RAW_FILES:
+        assert (raw / name).read_bytes() == gzip.decompress((nowhere / "no-debian" / f"{name}.gz").read_bytes())
+    assert not list(raw.glob("*.partial"))
+
+
 def test_environment_variable_and_gz_in_a_user_directory(nowhere, monkeypatch):
     write_tiny(nowhere / "gzdir", n_train=15, n_test=5, gz=True)
     monkeypatch.setenv(fm.ENV_VAR, str(nowhere / "gzdir"))
