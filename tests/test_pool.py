@@ -211,24 +211,21 @@ def test_a_worker_measures_its_speed_right_on_a_busy_server():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
 
-    def measured(nice: int, cores_busy: bool) -> float:
-        worker = subprocess.Popen([sys.executable, "-c", CALIBRATE, str(nice)], cwd=root, env=env, text=True,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        busy = []
-        try:
-            assert worker.stdout.readline().strip() == "ready"  # torch imported and warmed up (seconds)
-            if cores_busy:  # every core busy while it measures (0.3 s), not while it imports
-                busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                        for _ in os.sched_getaffinity(0)]
-            out, _ = worker.communicate("go\n", timeout=120)
-        finally:
-            for process in [*busy, worker]:
-                process.kill()
-                process.wait()
-        return float(out.split()[-1])
-
-    quiet = measured(0, cores_busy=False)
-    loaded = measured(10, cores_busy=True)
+    # both import torch side by side (seconds each); each then waits for its "go" to measure (0.3 s)
+    workers = [subprocess.Popen([sys.executable, "-c", CALIBRATE, str(nice)], cwd=root, env=env, text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE) for nice in (0, 10)]
+    busy = []
+    try:
+        for worker in workers:
+            assert worker.stdout.readline().strip() == "ready"  # torch imported and warmed up
+        quiet = float(workers[0].communicate("go\n", timeout=120)[0].split()[-1])  # the other one only waits
+        # every core busy while the niced one measures, not while it imported
+        busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in os.sched_getaffinity(0)]
+        loaded = float(workers[1].communicate("go\n", timeout=120)[0].split()[-1])
+    finally:
+        for process in [*busy, *workers]:
+            process.kill()
+            process.wait()
     assert loaded > 0.5 * quiet, (loaded, quiet)
 
 
