@@ -33,12 +33,15 @@ SIDEWAYS = """() => {
 BUSY = """() => document.querySelector('[data-testid=stStatusWidget]') !== null
     || document.querySelector('[data-test-script-state=running], [data-test-script-state=rerunRequested]') !== null
     || document.querySelector('[data-stale=true]') !== null
+    || document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]') !== null
     || !Array.from(document.querySelectorAll('style')).some(s => s.textContent.includes('sr-only'))"""
 
 
 def open_and_wait(page, url: str) -> None:
-    """Open `url` and wait until the app has settled: no run going, nothing drawn faded as stale, the page style in
-    (three looks in a row over half a second: a page may rerun once after it first appears)."""
+    """Open `url` and wait until the app has settled: no run going, nothing drawn faded as stale, no placeholder
+    left where a widget's code is still loading (a busy machine showed one in the sidebar and the Train section
+    still to come), the page style in; three looks in a row over half a second (a page may rerun once after it
+    first appears)."""
     page.goto(url)
     expect(page.locator("[data-testid=stMain] h1").first).to_be_visible(timeout=120_000)
     quiet = 0

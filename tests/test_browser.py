@@ -127,6 +127,8 @@ def settled(page) -> None:
     # the status widget shows only after a delay: the script state and the stale marks say it for certain
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
     expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=30_000)
+    # no placeholder left where a widget's or a chart's code is still loading (a busy machine shows them a while)
+    expect(page.locator("[data-testid^=stSkeleton], [data-testid=stAppSkeleton]")).to_have_count(0, timeout=30_000)
     expect(page.get_by_test_id("stCode").first).to_be_visible()
 
 
