@@ -83,16 +83,6 @@ def browser():
         chromium.close()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items):
-    """The browser tests share one server and one Chromium, on one xdist worker: they run beside the other tests,
-    not split between workers (Chromium drawing a page keeps more than a core busy, so two would only wait on each
-    other, and each worker would start its own server)."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Note on the test whether its body failed, for the page fixture's screenshot."""
