@@ -68,8 +68,9 @@ def train_anchor() -> None:
     """Where the 'Jump to Train' link lands: the next element is Train. The mark takes the focus when the link is
     followed (tabindex -1: focusable, but not a Tab stop of its own), so the next Tab goes to Train for certain;
     without it Chromium only moves the starting point of the next Tab, and a Tab pressed before it does so (or a
-    redraw of the page in between) went on from the link itself."""
-    st.html(f'<span id="{TRAIN_ANCHOR}" tabindex="-1" style="outline: none"></span>')
+    redraw of the page in between) went on from the link itself. Its scroll margin keeps Train below Streamlit's
+    header, which would otherwise cover it once the page has scrolled there."""
+    st.html(f'<span id="{TRAIN_ANCHOR}" tabindex="-1" style="outline: none; scroll-margin-top: 6rem"></span>')
 
 
 class Sections(dict):
