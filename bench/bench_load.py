@@ -147,18 +147,17 @@ async def measure(args: argparse.Namespace) -> dict:
     process, url, replicas = start(args.replicas)
     try:
         group = Class(url, args)
-        # --short checks that a class works, not how fast: no warm-up (its first opens compute the pages' results),
-        # no run alone, so no ratio of speeds
+        # --short checks that a class works, not how fast: no warm-up (its first opens compute the pages' results)
+        # and no run alone, so no ratio of speeds
+        alone_rate = None
         if not args.short:
             say("warming every page and every worker")
-        for replica in replicas if not args.short else []:  # each server's caches, the data set, every worker's copy
-            for page in PAGES:
-                await Learner(replica, page).open()
-            learners = [await group.ready(replica) for _ in range(args.slots_per_server)]
-            await asyncio.gather(*(group.train(learner) for learner in learners))
-
-        memory = [server_memory(process.pid)]  # warm: every page's caches and the data set loaded (but with --short)
-        alone_rate = None
+            for replica in replicas:  # warm each server: its caches, the data set, and every worker's copy of it
+                for page in PAGES:
+                    await Learner(replica, page).open()
+                learners = [await group.ready(replica) for _ in range(args.slots_per_server)]
+                await asyncio.gather(*(group.train(learner) for learner in learners))
+        memory = [server_memory(process.pid)]  # warm (but with --short): every page's caches and the data set loaded
         if not args.short:
             say("one run alone, twice")
             alone = [await group.train(await group.ready(replicas[0])) for _ in range(2)]
