@@ -9,6 +9,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
+# the placeholders Streamlit draws where a widget's, a chart's or the app's JavaScript is still loading: a page that
+# shows one has not finished drawing (a busy machine shows them for seconds)
+PLACEHOLDERS = "[data-testid^=stSkeleton], [data-testid=stAppSkeleton]"
 
 
 def screenshot(page, name: str, full_page: bool = True) -> Path | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from helpers import laid_out, screenshot
+from helpers import PLACEHOLDERS, laid_out, screenshot
 from registry import LESSONS
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ SIDEWAYS = """() => {
 BUSY = """() => document.querySelector('[data-testid=stStatusWidget]') !== null
     || document.querySelector('[data-test-script-state=running], [data-test-script-state=rerunRequested]') !== null
     || document.querySelector('[data-stale=true]') !== null
-    || document.querySelector('[data-testid^=stSkeleton], [data-testid=stAppSkeleton]') !== null
+    || document.querySelector('""" + PLACEHOLDERS + """') !== null
     || !Array.from(document.querySelectorAll('style')).some(s => s.textContent.includes('sr-only'))"""
 
 

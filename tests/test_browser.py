@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from core.exercises.check import exercise
 from fashion_fixtures import real_data_or_skip
-from helpers import laid_out, screenshot
+from helpers import PLACEHOLDERS, laid_out, screenshot
 from registry import LESSONS
 
 pytestmark = pytest.mark.browser
@@ -127,8 +127,7 @@ def settled(page) -> None:
     # the status widget shows only after a delay: the script state and the stale marks say it for certain
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
     expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=30_000)
-    # no placeholder left where a widget's or a chart's code is still loading (a busy machine shows them a while)
-    expect(page.locator("[data-testid^=stSkeleton], [data-testid=stAppSkeleton]")).to_have_count(0, timeout=30_000)
+    expect(page.locator(PLACEHOLDERS)).to_have_count(0, timeout=30_000)  # nothing still loading its code
     expect(page.get_by_test_id("stCode").first).to_be_visible()
 
 
@@ -159,12 +158,9 @@ def test_settings_live_in_the_link_and_survive_leaving_the_page(page, browser, a
     page.set_viewport_size({"width": 1400, "height": 1400})
     page.goto(f"{app_url}/{lesson.slug}?seed=3&{START[lesson.slug]}")
     settled(page)
-    control = page.get_by_label(label, exact=True)
     start_param, start_value = START[lesson.slug].split("=")
-    if start_param != param:  # the link's other setting is on the control it names
-        expect(page.get_by_label(lesson.settings()[start_param].label, exact=True)).to_have_value(start_value)
-    else:
-        expect(control).to_have_value(start_value)
+    expect(page.get_by_label(lesson.settings()[start_param].label, exact=True)).to_have_value(start_value)
+    control = page.get_by_label(label, exact=True)
     control.fill(value)
     control.press("Enter")
     expect(page).to_have_url(re.compile(rf"[?&]{param}={value}\b"))  # the control changed the link
