@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torchvision
 
 from core.i18n import N_, _
 
@@ -118,6 +117,7 @@ def find_root(user_dir: str | Path | None = None, download: bool = True) -> tupl
     if has_raw_files(CACHE_DIR):
         return CACHE_DIR, SOURCES[2].format(path=CACHE_DIR)
     if download:
+        import torchvision  # here, not at the top: see load
         try:
             torchvision.datasets.FashionMNIST(CACHE_DIR, train=True, download=True)
             return CACHE_DIR, SOURCES[3].format(path=CACHE_DIR)
@@ -134,6 +134,10 @@ def hosted() -> bool:
 
 def load(user_dir: str | Path | None = None, device: torch.device | str = "cpu", download: bool = True) -> FashionMNIST:
     """Find the files, parse them with torchvision, and return the whole set as tensors on `device`."""
+    # Imported where it is used: torchvision's import brings in torch._dynamo, 1.8 s of every process that imports
+    # this module (a pool worker starting, a page drawing its class names) and never reads the files.
+    import torchvision
+
     root, source = find_root(user_dir, download)
     splits = [torchvision.datasets.FashionMNIST(root, train=train, download=False) for train in (True, False)]
     images = [s.data.reshape(len(s.data), -1).to(device).float().div_(255) for s in splits]  # (n, 784)
