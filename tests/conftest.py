@@ -102,6 +102,16 @@ def context(browser):
     shared.close()
 
 
+@pytest.fixture(scope="session")
+def stranger(browser):
+    """A second browser context: another learner's browser, which shares no cookies, storage or tabs with the
+    tests' own. Opened once: each test that needs one opens a tab in it (a new context is a new renderer process
+    that compiles the app's JavaScript again, about 5 CPU-seconds each time)."""
+    other = browser.new_context(viewport={"width": 1400, "height": 1400})
+    yield other
+    other.close()
+
+
 @pytest.fixture
 def page(context, app_url, request):
     """A fresh browser tab, blank: the test opens the address it needs (loading Home first would cost each test a
