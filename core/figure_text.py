@@ -40,7 +40,14 @@ def _trace(trace) -> str:
         return _("{name}: a grid of {shape} values").format(name=name, shape=shape)
     y = getattr(trace, "y", None)
     if trace.type == "bar":
-        pairs = list(zip(list(getattr(trace, "x", None) if trace.x is not None else []), _finite(y)))
+        xs = list(trace.x) if trace.x is not None else []
+        heights = _finite(y)
+        if len(xs) > 12 and len(heights) == len(xs) and all(isinstance(x, (int, float, np.number)) for x in xs):
+            top = int(np.argmax(heights))  # a histogram's bins: its range and its peak, not the first twelve bins
+            return _("{name}: {n} bars from {first} to {last}, the highest ({high}) at {at}").format(
+                name=name, n=number(len(xs)), first=_value(xs[0]), last=_value(xs[-1]), high=_value(heights[top]),
+                at=_value(xs[top]))
+        pairs = list(zip(xs, heights))
         return _("{name}: {pairs}").format(name=name, pairs=", ".join(f"{x} = {_value(v)}" for x, v in pairs[:12]))
     ys = _finite(np.ravel(y) if y is not None else np.ravel(z) if z is not None else [])
     if not ys:

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from core import figure_text
 from core import torch_nn as nl
 from helpers import chart_traces, open_page, send_to_pool
 
@@ -144,3 +145,18 @@ def test_the_runs_go_to_the_pool_when_long_and_are_kept_for_every_learner(monkey
     second = open_page("torch_nn", {"num_iters": "60", "H": "30"})  # another learner, same settings
     assert len(submitted) == 1  # computed once for the server
     assert chart_traces(second, "nn_init")[0]["y"] == chart_traces(at, "nn_init")[0]["y"]
+
+
+def test_weights_histogram_counts_every_weight_on_shared_bins_and_reads_as_its_range_and_peak():
+    run = nl.train("Sequential", num_iters=5)
+    fig = nl.weights_histogram_figure(run)
+    before, after = fig.data
+    assert (before.x == after.x).all()  # the same bins: the two histograms compare bar by bar
+    weights = run.outputs["before"].numel()
+    assert sum(before.y) == sum(after.y) == weights  # counted here, every weight in a bin
+    low, high = run.outputs["before"].min().item(), run.outputs["before"].max().item()
+    half = before.width[0] / 2  # the outer bins reach the extreme weights (within float32 rounding of an edge)
+    assert before.x[0] - 1.01 * half <= low < before.x[0] and before.x[-1] < high <= before.x[-1] + 1.01 * half
+    assert len(fig.to_json()) < 20_000  # counts reach the browser, not the 100,000 weights (1.4 MB, slow to draw)
+    text = figure_text.describe(fig)
+    assert f"{len(before.x)} bars from" in text and " = " not in text  # its range and peak, not the first bins
