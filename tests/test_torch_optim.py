@@ -192,3 +192,13 @@ def test_long_computations_run_in_the_pool_while_the_page_waits_and_are_kept_for
     second = open_page("torch_optim", {"num_iters": "60", "six_epochs": "50"})  # another learner, same settings
     assert len(submitted) == 3  # computed once for the server
     assert chart_traces(second, "op_race")[0]["y"] == chart_traces(at, "op_race")[0]["y"]
+
+
+@pytest.mark.parametrize("surface", list(surfaces.SURFACES))
+def test_the_paths_figure_draws_every_path_over_a_contour_a_browser_traces_quickly(surface):
+    paths = surfaces.optimizer_paths(surface, list(OPTIMIZERS), lr=0.01, num_steps=20)
+    fig = surfaces.paths_figure(surface, paths)
+    contour, *lines, minimum = fig.data
+    assert contour.type == "contour" and [line.name for line in lines] == list(OPTIMIZERS)
+    assert np.shape(contour.z) == (100, 100)  # 200 x 200 was 0.6 MB and 4 of a browser's 7 s on this page
+    assert len(fig.to_json()) < 200_000
