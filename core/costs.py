@@ -30,6 +30,12 @@ class Speed:
     step32: float = 3e-4  # the fixed cost of one torch training step (Python, small kernels, the optimizer)
     step64: float = 3e-5  # and of one NumPy iteration of lesson 1
 
+    def fastest(self, other: "Speed") -> "Speed":
+        """Each rate at its best of the two measurements: a worker that measured itself while the machine was busy
+        can only have found it slower than it is, never faster."""
+        return Speed(max(self.flops32, other.flops32), max(self.flops64, other.flops64),
+                     min(self.step32, other.step32), min(self.step64, other.step64))
+
     def seconds(self, work: Work) -> float:
         if work.dtype == "float64":
             return work.flops / self.flops64 + work.steps * self.step64
@@ -106,19 +112,23 @@ def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> 
     return Work(per_iteration * num_iters, num_iters, "float64")
 
 
-def calibrate(seconds: float = 0.3) -> Speed:
+def calibrate(seconds: float = 0.3, calls: int = 20, limit: float = 3.0) -> Speed:
     """Measure this process's float32 (torch) and float64 (NumPy) matrix-multiply rates and the cost of a step.
 
-    Each call is timed alone and the fastest counts: a worker measures itself at a low priority while the server
-    may be busy, and an average would count the time it spent waiting for a core (17x too slow on a loaded 2-core
-    machine), while at least some calls run without being interrupted."""
+    A worker measures itself at a low priority, often while the server is busy, so the time it waits for a core
+    must not count (an average over the wall clock read 17x too slow on a loaded 2-core machine). Each call is
+    timed alone, on the wall clock and in the process's CPU time, and the fastest of either counts: a call that
+    ran uninterrupted gives the true rate on the wall clock, and CPU time leaves out the waiting of any call
+    (with one thread it is the true rate; with several it can only read slower). Each rate gets `seconds` / 3
+    and at least `calls` calls (up to `limit` seconds)."""
     def rate(multiply, flops: float) -> float:
         multiply()  # warm up
-        fastest, start = float("inf"), time.perf_counter()
-        while time.perf_counter() - start < seconds / 3:
-            began = time.perf_counter()
+        fastest, start, made = float("inf"), time.perf_counter(), 0
+        while made < calls and time.perf_counter() - start < limit or time.perf_counter() - start < seconds / 3:
+            began, began_cpu = time.perf_counter(), time.process_time()
             multiply()
-            fastest = min(fastest, time.perf_counter() - began)
+            wall, cpu = time.perf_counter() - began, time.process_time() - began_cpu
+            fastest, made = min(fastest, wall, cpu if cpu > 0 else wall), made + 1
         return flops / fastest
 
     a = torch.randn(256, 784)

@@ -28,6 +28,8 @@ from core.worker import Connection, merge_tails
 
 ROOT = Path(__file__).resolve().parents[1]
 STATES = ("queued", "running", "finished", "stopped", "failed")
+LEARN_FROM_SECONDS = 1.0  # a run shorter than this teaches the estimates nothing
+FACTOR_BOUND = 4.0  # what a kind's estimates learn stays within 1/4 and 4 times the cost model's
 PACK_SECONDS = 60.0  # after a Stop was heard: time to score the test set and send the weights
 
 
@@ -98,8 +100,9 @@ class Pool:
         self.slots = slots or len(os.sched_getaffinity(0))
         self.threads = threads_per_worker(self.slots, threads)
         self.nice, self.max_seconds, self.cancel_grace, self.python = nice, max_seconds, cancel_grace, python
-        self.speed = Speed()  # replaced by the first worker's measurement
+        self.speed = Speed()  # a guess until the first worker has measured this machine (then: the best measured)
         self.measured = threading.Event()  # set when it has been (or a worker could not start: then never)
+        self._speed_measured = False
         self.factors: dict[str, float] = {}  # per kind: actual over estimated seconds of the runs that finished
         self.restarts = 0
         self.broken: int | None = None  # the exit code of a worker that died while starting: then none can
@@ -253,7 +256,8 @@ class Pool:
     def _handle(self, worker: _Worker, message: tuple) -> None:
         kind, *rest = message
         if kind == "ready":
-            worker.ready, self.speed = True, rest[1]
+            self.speed = self.speed.fastest(rest[1]) if self._speed_measured else rest[1]
+            worker.ready, self._speed_measured = True, True
             self.measured.set()
             return
         job = worker.job
@@ -271,8 +275,11 @@ class Pool:
                     job.language, N_("stopped by the learner; what it learned is kept")))
             else:
                 self._end(job, "finished")
-                if job.raw_estimate > 0:  # learn how far off this kind's estimates are on this server
-                    ratio = job.seconds() / job.raw_estimate
+                if job.raw_estimate > 0 and job.seconds() >= LEARN_FROM_SECONDS:
+                    # learn how far off this kind's estimates are on this server, from runs long enough for their
+                    # arithmetic to count (a shorter one is mostly starting up and messages, and taught factors of
+                    # hundreds); within bounds, so that one run on a machine busy for a moment cannot undo the model
+                    ratio = min(max(job.seconds() / job.raw_estimate, 1 / FACTOR_BOUND), FACTOR_BOUND)
                     old = self.factors.get(job.kind)
                     self.factors[job.kind] = ratio if old is None else 0.7 * old + 0.3 * ratio
             self._free(worker)

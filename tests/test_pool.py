@@ -11,7 +11,7 @@ import torch
 from core import costs, jobs
 from core.backprop_numpy import network as bp
 from core.curves import Curves
-from core.pool import Pool, TooCostly, threads_per_worker
+from core.pool import FACTOR_BOUND, LEARN_FROM_SECONDS, Pool, TooCostly, threads_per_worker
 from core.softmax_regression import model as sr
 from core.training import new_history, train_versions
 from core.worker import Progress, merge_tails, use_threads
@@ -133,15 +133,22 @@ def test_a_run_over_the_limit_is_refused_before_it_starts(pool):
     assert pool.busy()[1] == 0
 
 
+def seconds_long(pool: Pool, seconds: float = 3.0) -> int:
+    """Iterations of a N=64, D_in=500, H=100 run that this machine's measured speed puts at about `seconds`: long
+    enough for the pool to learn from on a fast machine, short on a slow one."""
+    return max(1000, int(seconds / pool.speed.seconds(costs.backprop_training(64, 500, 100, 5, 1))))
+
+
 def test_estimates_learn_from_finished_runs(pool):
     # learnt from this run alone: the 50-iteration runs of the tests before, all overhead, left a factor that put
     # this run over the limit on a slow machine (about 976 s)
     pool.factors.pop("backprop_numpy", None)
-    job = submit(pool, "ana", 3000, N=64, D_in=500, H=100, lr=1e-6)
+    iterations = seconds_long(pool)
+    job = submit(pool, "ana", iterations, N=64, D_in=500, H=100, lr=1e-6)
     until(lambda: not job.active)
     ratio = job.seconds() / job.raw_estimate
     assert pool.factors["backprop_numpy"] != 1.0
-    work = costs.backprop_training(64, 500, 100, 5, 3000)
+    work = costs.backprop_training(64, 500, 100, 5, iterations)
     assert pool.estimate("backprop_numpy", work) == pytest.approx(
         pool.speed.seconds(work) * pool.factors["backprop_numpy"])
     assert 0.05 < ratio < 20  # the calibrated speed is the right order of magnitude
@@ -265,3 +272,36 @@ def test_a_message_the_server_cannot_read_fails_that_run_and_the_pool_goes_on(po
     after = submit(pool, "bo", 50)
     until(lambda: not after.active)
     assert after.state == "finished"
+
+
+def test_a_short_run_teaches_the_estimates_nothing_and_a_long_one_is_learnt_within_bounds(pool):
+    pool.factors.pop("backprop_numpy", None)
+    short = submit(pool, "ana", 20)  # starting up and messages: its ratio to the estimate says nothing
+    until(lambda: not short.active)
+    assert short.state == "finished" and short.seconds() < LEARN_FROM_SECONDS
+    assert "backprop_numpy" not in pool.factors
+    pool.factors["backprop_numpy"] = 100.0  # as a burst of short runs once left it
+    iterations = seconds_long(pool)
+    long = submit(pool, "ana", iterations, N=64, D_in=500, H=100, lr=1e-6)
+    until(lambda: not long.active)
+    assert long.state == "finished" and long.seconds() >= LEARN_FROM_SECONDS
+    ratio = long.seconds() / long.raw_estimate
+    assert 1 / FACTOR_BOUND < ratio < FACTOR_BOUND  # the measured speed is right within the bounds
+    assert pool.factors["backprop_numpy"] == pytest.approx(0.7 * 100 + 0.3 * ratio)  # the run counts as it ran
+    pool.factors.pop("backprop_numpy", None)
+    kwargs = {**SMALL, "N": 64, "D_in": 500, "H": 100, "lr": 1e-6, "num_iters": iterations}
+    understated = costs.Work(0.0, 1, "float64")  # a cost model a thousand times off: one step's fixed cost
+    again = pool.submit("ana", "backprop_numpy", "core.jobs:train_steps",
+                        dict(train=bp.train, kwargs=kwargs, steps=iterations), understated)
+    until(lambda: not again.active)
+    assert again.seconds() / again.raw_estimate > 1000 * FACTOR_BOUND
+    assert pool.factors["backprop_numpy"] == FACTOR_BOUND  # one run can move the estimates 4x, not 10,000x
+    pool.factors.pop("backprop_numpy", None)
+
+
+def test_the_pool_keeps_each_rate_at_its_best_measurement():
+    quiet = costs.Speed(flops32=8e10, flops64=4e10, step32=2e-4, step64=2e-5)
+    busy = costs.Speed(flops32=2e10, flops64=5e10, step32=9e-4, step64=1e-5)  # measured while the machine was busy
+    best = quiet.fastest(busy)
+    assert (best.flops32, best.flops64, best.step32, best.step64) == (8e10, 5e10, 2e-4, 1e-5)
+    assert busy.fastest(quiet) == best
