@@ -83,6 +83,21 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def fresh_server():
+    """Each test's pages meet the pool of a server that has just started: estimates from the cost model at this
+    machine's measured speed, without the per-kind factors learnt from the runs of whichever tests xdist ran before
+    it in this process (one such factor sent lesson 1's default run to the pool, and its chart never came), and
+    none of the results those runs left for every learner (with one, a page took its gradient check from there
+    instead of sending it to the pool as its test expected)."""
+    background = sys.modules.get("background")
+    if background is not None:
+        background.pool().factors.clear()
+        lock, results = background._called()
+        with lock:
+            results.clear()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Note on the test whether its body failed, for the page fixture's screenshot."""
