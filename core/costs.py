@@ -112,7 +112,7 @@ def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> 
     return Work(per_iteration * num_iters, num_iters, "float64")
 
 
-def calibrate(seconds: float = 0.3, calls: int = 20, limit: float = 3.0) -> Speed:
+def calibrate(seconds: float = 0.3, calls: int = 3, limit: float = 3.0) -> Speed:
     """Measure this process's float32 (torch) and float64 (NumPy) matrix-multiply rates and the cost of a step.
 
     A worker measures itself at a low priority, often while the server is busy, so the time it waits for a core
