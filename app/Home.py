@@ -11,7 +11,6 @@ import streamlit as st  # noqa: E402
 
 import background  # noqa: E402
 import controls  # noqa: E402
-import live_training  # noqa: E402, F401  (registers what keeps a run that ends while its learner is elsewhere)
 import progress  # noqa: E402
 import ui  # noqa: E402
 from core import fashion_mnist, i18n  # noqa: E402

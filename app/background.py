@@ -65,12 +65,9 @@ class Ticket:
     job: Job
     slug: str  # the lesson it belongs to
     title: str  # what the sidebar calls it
-    on_end: str  # the name of the handler in ON_END that keeps its result
+    on_end: Callable[["Ticket"], None]  # what keeps its result when it ends, wherever the learner is then
     context: dict = field(default_factory=dict)  # what the handler needs besides the job
     kept: bool = False
-
-
-ON_END: dict[str, Callable[[Ticket], None]] = {}  # filled by the modules that submit runs
 
 
 def owner() -> str:
@@ -87,7 +84,7 @@ def ticket(key: str) -> Ticket | None:
     found = tickets().get(key)
     if found is not None and not found.job.active and not found.kept:
         found.kept = True
-        ON_END[found.on_end](found)
+        found.on_end(found)
     return found
 
 
@@ -114,8 +111,8 @@ def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
     return True
 
 
-def submit(key: str, slug: str, title: str, on_end: str, kind: str, fn: str, kwargs: dict, work: Work,
-           context: dict | None = None) -> Ticket | None:
+def submit(key: str, slug: str, title: str, on_end: Callable[[Ticket], None], kind: str, fn: str, kwargs: dict,
+           work: Work, context: dict | None = None) -> Ticket | None:
     """Queue a run under `key`, stopping the session's previous run under it; None (with a message) if refused."""
     old = tickets().get(key)
     if old is not None and old.job.active:  # it stops after its current batch and is kept when it has
@@ -235,7 +232,7 @@ def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, step
     if found is None or found.job.kwargs["kwargs"] != kwargs:
         if not cost(slug, work, lower):
             return None
-        submit(key, slug, title, "result", slug, "core.jobs:train_steps", dict(train=train, kwargs=kwargs,
+        submit(key, slug, title, keep_result, slug, "core.jobs:train_steps", dict(train=train, kwargs=kwargs,
                                                                                steps=steps), work)
     follow(key)
     st.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=stop, args=(key,),
@@ -243,14 +240,12 @@ def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, step
     return None
 
 
-def _keep_result(found: Ticket) -> None:
+def keep_result(found: Ticket) -> None:
+    """Keep an ended run's arguments, result, seconds and message in the session, under its key."""
     job = found.job
     if job.started is not None:  # a run stopped while it waited has nothing to show
         st.session_state.setdefault("pool_results", {})[found.key] = (job.kwargs["kwargs"], job.result,
                                                                       job.seconds(), job.message)
-
-
-ON_END["result"] = _keep_result
 
 
 @st.cache_resource(show_spinner=False)

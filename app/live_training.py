@@ -95,7 +95,7 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
                  help=_("Stops after the current batch and keeps everything learned so far."))
     if start:
         title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
-        background.submit(key, controls.scope, title, "live", controls.scope, "core.jobs:train_fashion",
+        background.submit(key, controls.scope, title, _land, controls.scope, "core.jobs:train_fashion",
                           job_kwargs(settings, build), work, context=dict(settings=settings, prefix=key))
     background.follow(key, f"{key}_live")
     return st.session_state.get(f"{key}_run")
@@ -135,8 +135,6 @@ def _land(ticket: background.Ticket) -> None:
     if background.tickets().get(key) is ticket:  # not a run that a newer Train press replaced
         st.session_state[f"{key}_run"] = run
 
-
-background.ON_END["live"] = _land
 
 
 def show_results(key: str, run: LiveRun, current: dict, dataset: FashionMNIST,

@@ -112,7 +112,7 @@ if button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not a
                 name: mlp.version_drift(dataset, dtype, **drift_settings)
                 for name, dtype in jobs.DRIFT_PRECISIONS.items()}
     else:  # longer: in the server's pool, like a training run
-        background.submit("mlp_drift", "mlp", _("Measure the drift"), "result", "mlp_drift",
+        background.submit("mlp_drift", "mlp", _("Measure the drift"), background.keep_result, "mlp_drift",
                           "core.jobs:measure_drift", dict(measure=mlp.version_drift, kwargs=drift_settings,
                                                             data_dir=live.data_dir() or None),
                           drift_work)
