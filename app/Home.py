@@ -9,9 +9,9 @@ if str(ROOT) not in sys.path:  # so that pages can import the `core` package
 
 import streamlit as st  # noqa: E402
 
-import background  # noqa: E402
 import controls  # noqa: E402
 import progress  # noqa: E402
+import runner  # noqa: E402
 import ui  # noqa: E402
 from core import fashion_mnist, i18n  # noqa: E402
 from core.device import available_devices, describe_device  # noqa: E402
@@ -68,8 +68,8 @@ pages.append(st.Page("glossary.py", title=_("Glossary"), icon=":material/transla
 current = st.navigation(pages)
 
 with st.sidebar:
-    background.pool()  # started with the server's first page, so its workers are ready by the first Train
-    background.sidebar(current.url_path)
+    runner.pool()  # started with the server's first page, so its workers are ready by the first Train
+    runner.sidebar(current.url_path)
     link = st.container()  # filled after the page has run, so the link holds its settings
 st.session_state["page_slug"] = ""
 current.run()

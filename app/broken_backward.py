@@ -3,7 +3,7 @@
 import streamlit as st
 import torch
 
-import background
+import runner
 import ui
 from core import charts, costs
 from core.backprop_numpy import broken
@@ -43,7 +43,7 @@ def show(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed:
             return train_broken(N, D_in, H, D_out, lr, num_iters, seed)
 
     st.subheader(text.title("Training with the broken gradient"))
-    ran = background.compute(
+    ran = runner.compute(
         "bp_broken", "backprop_numpy", _("Lesson 1, broken gradient"), bp.train,
         dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed, mask_relu=False), num_iters,
         costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: _("Lower the iterations, N, D_in or H."),

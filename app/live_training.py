@@ -1,7 +1,7 @@
 """Live training for the FashionMNIST pages: shared data, Train/Stop, progress, and results kept per session.
 
 The data set is loaded once per process and device (st.cache_resource) and never modified. Training runs in the
-server's pool of worker processes (see background), which send back curves and weights; models and their
+server's pool of worker processes (see runner), which send back curves and weights; models and their
 histories belong to one browser session (st.session_state), so two learners training at once never share one.
 """
 
@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 import torch
 
-import background
 import history
+import runner
 import ui
 from controls import Controls
 from core import charts, fashion_mnist, predictions
@@ -88,16 +88,16 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
     ui.train_anchor()
     left, right, cost = st.columns([1, 1, 4], vertical_alignment="center")
     with cost:
-        affordable = background.cost(controls.scope, work, lower)
+        affordable = runner.cost(controls.scope, work, lower)
     start = left.button(_("Train"), type="primary", key=f"{key}_train", icon=":material/play_arrow:",
                         disabled=not affordable)
-    right.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=background.stop, args=(key,),
+    right.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=runner.stop, args=(key,),
                  help=_("Stops after the current batch and keeps everything learned so far."))
     if start:
         title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
-        background.submit(key, controls.scope, title, _land, controls.scope, "core.jobs:train_fashion",
+        runner.submit(key, controls.scope, title, _land, controls.scope, "core.jobs:train_fashion",
                           job_kwargs(settings, build), work, context=dict(settings=settings, prefix=key))
-    background.follow(key, f"{key}_live")
+    runner.follow(key, f"{key}_live")
     return st.session_state.get(f"{key}_run")
 
 
@@ -108,7 +108,7 @@ def job_kwargs(settings: dict, build: functools.partial) -> dict:
                 cosine=settings.get("cosine", False), device=settings["device"], data_dir=data_dir() or None)
 
 
-def _land(ticket: background.Ticket) -> None:
+def _land(ticket: runner.Ticket) -> None:
     """Keep an ended run: its models (rebuilt from the weights it sent), its curves, and a line in the history."""
     job, settings, key = ticket.job, ticket.context["settings"], ticket.context["prefix"]
     if job.started is None:
@@ -132,7 +132,7 @@ def _land(ticket: background.Ticket) -> None:
     table = next(lesson.settings() for lesson in LESSONS if lesson.slug == ticket.slug)
     run.number = history.keep(ticket.slug, table, curves, job.seconds(), settings["device"], settings,
                               **status).number
-    if background.tickets().get(key) is ticket:  # not a run that a newer Train press replaced
+    if runner.tickets().get(key) is ticket:  # not a run that a newer Train press replaced
         st.session_state[f"{key}_run"] = run
 
 

@@ -17,7 +17,7 @@ from fashion_fixtures import write_tiny
 from helpers import screenshot
 
 # Tests compare answer keys computed here with what a page or a pool worker computed. The server computes with the
-# threads of its workers (see background.pool), and so does this process, whatever OMP_NUM_THREADS says: a sum split
+# threads of its workers (see runner.pool), and so does this process, whatever OMP_NUM_THREADS says: a sum split
 # over another number of threads ends in other digits.
 use_threads(threads_per_worker())
 
@@ -90,10 +90,10 @@ def fresh_server():
     it in this process (one such factor sent lesson 1's default run to the pool, and its chart never came), and
     none of the results those runs left for every learner (with one, a page took its gradient check from there
     instead of sending it to the pool as its test expected)."""
-    background = sys.modules.get("background")
-    if background is not None:
-        background.pool().factors.clear()
-        lock, results = background._called()
+    runner = sys.modules.get("runner")
+    if runner is not None:
+        runner.pool().factors.clear()
+        lock, results = runner._called()
         with lock:
             results.clear()
 

@@ -103,9 +103,9 @@ def wait_for_job(job, timeout: float = 120.0) -> float:
 def send_to_pool(monkeypatch) -> list[str]:
     """Make every computation a page would run itself go to the server's pool instead (whatever this machine's
     speed), and return the list that will hold the kind of each job submitted."""
-    import background
-    monkeypatch.setattr(background, "INLINE_SECONDS", 0.0)
+    import runner
+    monkeypatch.setattr(runner, "INLINE_SECONDS", 0.0)
     submitted = []
-    real_submit = background.pool().submit
-    monkeypatch.setattr(background.pool(), "submit", lambda *a, **k: submitted.append(a[1]) or real_submit(*a, **k))
+    real_submit = runner.pool().submit
+    monkeypatch.setattr(runner.pool(), "submit", lambda *a, **k: submitted.append(a[1]) or real_submit(*a, **k))
     return submitted

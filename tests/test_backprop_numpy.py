@@ -8,7 +8,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-import background
+import runner
 from core import costs
 from core.backprop_numpy import derivation
 from core.backprop_numpy import network as bp
@@ -331,10 +331,10 @@ def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch)
     # iterations on a faster machine). The sizes make the run long enough for the pool (about 6 s here, where the
     # page's own limit is 2 s) and leave the gradient check quick (0.5 s; 9-20 s at the largest sizes); they arrive
     # together, from a link, so that no smaller run starts first
-    pool = background.pool()
+    pool = runner.pool()
     sizes = dict(N=128, D_in=1000, H=1000, D_out=10)
     long = pool.estimate("backprop_numpy", costs.backprop_training(**sizes, num_iters=500))
-    assert long > 2 * background.INLINE_SECONDS
+    assert long > 2 * runner.INLINE_SECONDS
     monkeypatch.setattr(pool, "max_seconds", 1.0001 * pool.estimate(
         "backprop_numpy", costs.backprop_training(**sizes, num_iters=250)))
     at = open_page("backprop_numpy", {name: str(value) for name, value in sizes.items()})

@@ -88,8 +88,8 @@ def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_hist
 
 
 def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch):
-    import background
-    monkeypatch.setattr(background.pool(), "max_seconds", 2.0)
+    import runner
+    monkeypatch.setattr(runner.pool(), "max_seconds", 2.0)
     at = open_page("linear_regression", {"num_examples": "20000", "batch_size": "1", "num_epochs": "50"})
     refusals = [e.value for e in at.error if "over its limit" in e.value]
     assert len(refusals) == 2, [e.value for e in at.error]  # each version says so

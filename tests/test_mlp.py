@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-import background
+import runner
 from classifier_fixtures import BUILTIN, as_double, toy, toy_dataset
 from core import fashion_mnist, jobs, mlp, training
 from core.classifier import init_weights
@@ -210,7 +210,7 @@ def test_a_second_drift_press_replaces_the_first_measurement(drift_in_pool, monk
     at.button(key="mlp_drift_measure").click().run()
     first = at.session_state["tickets"]["mlp_drift"].job
     at.number_input(key="mlp_num_epochs").set_value(1).run()
-    monkeypatch.setattr(background, "INLINE_SECONDS", 1e9)  # the second, smaller one is measured in the page
+    monkeypatch.setattr(runner, "INLINE_SECONDS", 1e9)  # the second, smaller one is measured in the page
     at.button(key="mlp_drift_measure").click().run()
     assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1
     wait_for_job(first)

@@ -116,7 +116,7 @@ def test_a_run_has_the_same_digits_in_a_worker_and_in_the_page(pool):
     torch.set_num_threads(cores)  # as a server process starts: every core, until its pool is up
     threadpool_limits(cores, user_api="blas")
     try:
-        use_threads(pool.threads)  # what background.pool does in the server
+        use_threads(pool.threads)  # what runner.pool does in the server
         here = torch_nn.train()
     finally:
         use_threads(threads_per_worker())  # as conftest set it

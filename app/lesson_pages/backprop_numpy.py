@@ -6,11 +6,11 @@ import re
 import streamlit as st
 import torch
 
-import background
 import broken_backward
 import checkpoints
 import exercises
 import history
+import runner
 import stepper
 import ui
 from core import charts, costs
@@ -69,7 +69,7 @@ st.header(_("Training"))
 left, right = st.columns([5, 6])
 with left:  # a large run trains in the server's pool: its progress shows here, and the page goes on meanwhile
     kwargs = dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)
-    ran = background.compute("bp_train", "backprop_numpy", _("Lesson 1 training"), bp.train, kwargs, num_iters,
+    ran = runner.compute("bp_train", "backprop_numpy", _("Lesson 1 training"), bp.train, kwargs, num_iters,
                              costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: _(
                                  "Lower the iterations to {iterations} or fewer, or N, D_in or H.").format(
                                  iterations=max(50, int(num_iters * fits) // 50 * 50)), lambda: run_training(**kwargs))
@@ -133,7 +133,7 @@ unmasked = masked = None  # the check of backward() without its ReLU mask, and w
 if device is not None:
     each = [dict(N=N, D_in=D_in, H=H, D_out=D_out, seed=seed, mask_relu=mask, device=str(device))
             for mask in (False, True)]
-    unmasked, masked = background.call_each(
+    unmasked, masked = runner.call_each(
         "backprop_gradcheck", _("The gradient check"), gradcheck.check_gradients, each,
         costs.gradient_check(N, D_in, H, D_out, num_checks=2),
         here=lambda: [check_gradients(**kwargs) for kwargs in each]) or (None, None)

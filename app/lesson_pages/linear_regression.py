@@ -4,9 +4,9 @@ import math
 
 import streamlit as st
 
-import background
 import checkpoints
 import history
+import runner
 import ui
 from core import charts, costs
 from core import linear_regression as lr_core
@@ -45,7 +45,7 @@ for version, name in (("scratch", N_("from scratch")), ("concise", N_("concise")
     label = st.empty()  # names the run whose progress, or refusal, follows
     kwargs = dict(version=version, true_w=[w1, w2], true_b=b, noise=noise, num_examples=n, lr=lr,
                   batch_size=batch_size, num_epochs=num_epochs, seed=seed)
-    ran = background.compute(f"lr_{version}", "linear_regression", _("Linear regression, {version}").format(
+    ran = runner.compute(f"lr_{version}", "linear_regression", _("Linear regression, {version}").format(
         version=_(name)), lr_core.fit, kwargs, math.ceil(n / batch_size) * num_epochs,
         costs.regression_training(version, n, batch_size, num_epochs), lower, lambda kwargs=kwargs: fit(**kwargs))
     if ran is None:
@@ -57,7 +57,7 @@ if len(fits) == 2:
 for name, run in fits.items():
     ui.report_divergence(_(name), run)
 
-if len(fits) < 2 and any(t.job.active for k, t in background.tickets().items() if k.startswith("lr_")):
+if len(fits) < 2 and any(t.job.active for k, t in runner.tickets().items() if k.startswith("lr_")):
     st.info(_("The learned parameters and the loss curves appear when the runs above have ended."))
 if len(fits) == 2:  # else each run says above why it is not here yet
     learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}

@@ -5,11 +5,11 @@ import functools
 import streamlit as st
 import torch
 
-import background
 import checkpoints
 import exercises
 import history
 import live_training as live
+import runner
 import ui
 from core import costs, jobs, mlp, training
 from core.classifier import init_weights
@@ -100,24 +100,24 @@ drift_settings = dict(num_hiddens=num_hiddens, activation=activation, optimizer=
 drift_work = costs.drift_training(num_hiddens, batch_size, drift_settings["num_epochs"])
 button, cost = st.columns([1, 3], vertical_alignment="center")
 with cost:
-    affordable = background.cost("mlp_drift", drift_work, lambda fits: _(
+    affordable = runner.cost("mlp_drift", drift_work, lambda fits: _(
         "Raise the batch size, or lower the hidden units or the epochs."))
 if button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not affordable,
                  help=_("Trains four small runs on the CPU: scratch and concise, in float32 and in float64.")):
-    background.forget("mlp_drift")  # an earlier measurement still in the pool would land over this one
+    runner.forget("mlp_drift")  # an earlier measurement still in the pool would land over this one
     st.session_state.get("pool_results", {}).pop("mlp_drift", None)  # and what it said is over
-    if background.estimate("mlp_drift", drift_work) <= background.INLINE_SECONDS:  # quick: here, now
+    if runner.estimate("mlp_drift", drift_work) <= runner.INLINE_SECONDS:  # quick: here, now
         with st.spinner(_("Training both versions in float32 and in float64…")):
             st.session_state["mlp_drift_result"] = drift_settings, {
                 name: mlp.version_drift(dataset, dtype, **drift_settings)
                 for name, dtype in jobs.DRIFT_PRECISIONS.items()}
     else:  # longer: in the server's pool, like a training run
-        background.submit("mlp_drift", "mlp", _("Measure the drift"), background.keep_result, "mlp_drift",
+        runner.submit("mlp_drift", "mlp", _("Measure the drift"), runner.keep_result, "mlp_drift",
                           "core.jobs:measure_drift", dict(measure=mlp.version_drift, kwargs=drift_settings,
                                                             data_dir=live.data_dir() or None),
                           drift_work)
-if background.follow("mlp_drift"):
-    st.button(_("Stop"), key="mlp_drift_stop", icon=":material/stop:", on_click=background.stop,
+if runner.follow("mlp_drift"):
+    st.button(_("Stop"), key="mlp_drift_stop", icon=":material/stop:", on_click=runner.stop,
               args=("mlp_drift",), help=_("Stops after the current epoch; a precision left unfinished is not shown."))
 pooled = st.session_state.get("pool_results", {}).get("mlp_drift")  # a measurement that has ended in the pool
 if pooled is not None:

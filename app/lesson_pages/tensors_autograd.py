@@ -5,10 +5,10 @@ import time
 import streamlit as st
 
 import autograd_graph
-import background
 import checkpoints
 import exercises
 import history
+import runner
 import ui
 from core import charts, costs
 from core.curves import Curves
@@ -37,7 +37,7 @@ if not chosen:
     st.warning(_("Choose at least one implementation to run."))
     st.stop()
 started = time.perf_counter()  # all four at the largest settings take about 6 s: then in the server's pool
-runs = background.call_each(
+runs = runner.call_each(
     "tensors_autograd", _("The implementations"), ladder.run_stage,
     [dict(name=name, lr=lr, num_iters=num_iters, seed=seed, device=str(device)) for name in chosen],
     costs.two_layer_training(num_iters, num_runs=len(chosen), float64=str(ladder.dtype_for(device)) == "torch.float64"),
@@ -166,7 +166,7 @@ c = st.columns(3)
 dyn_lr, momentum, dyn_iters = (settings.widget(name, col) for name, col in
                                zip(("dyn_lr", "dyn_momentum", "dyn_iters"), c))
 dynamic = st.cache_data(max_entries=16, show_spinner=_("Training the dynamic network…"))(demos.train_dynamic)
-dyn = background.call("tensors_autograd_dynamic", _("The dynamic network"), demos.train_dynamic,
+dyn = runner.call("tensors_autograd_dynamic", _("The dynamic network"), demos.train_dynamic,
                       dict(lr=dyn_lr, momentum=momentum, num_iters=dyn_iters, seed=seed, device=str(device)),
                       costs.dynamic_training(dyn_iters), here=lambda: dynamic(dyn_lr, momentum, dyn_iters, seed,
                                                                               str(device)))

@@ -4,10 +4,10 @@ import time
 
 import streamlit as st
 
-import background
 import checkpoints
 import exercises
 import history
+import runner
 import ui
 from core import charts, costs
 from core import torch_nn as nl
@@ -42,7 +42,7 @@ WANTED = {"Sequential": ("Sequential", normal_init, lr), "TwoLayerNet": ("TwoLay
 each = {name: dict(kind=kind, H=H, lr=rate, num_iters=num_iters, seed=seed, normal_init=init, device=str(device))
         for name, (kind, init, rate) in WANTED.items()}
 started = time.perf_counter()
-trained = background.call_each("torch_nn", _("The four runs"), nl.train, list(each.values()),
+trained = runner.call_each("torch_nn", _("The four runs"), nl.train, list(each.values()),
                                costs.two_layer_training(num_iters, H=H, num_runs=len(each)),
                                here=lambda: list(ui.run_each(list(each), lambda name: train(**each[name])).values()))
 if trained is None:

@@ -4,9 +4,9 @@ import time
 
 import streamlit as st
 
-import background
 import checkpoints
 import history
+import runner
 import ui
 from core import charts, costs
 from core.checkpoints import lowest_final
@@ -54,7 +54,7 @@ if not chosen:
     st.warning(_("Choose at least one optimizer for the race."))
 else:
     started = time.perf_counter()
-    runs = background.call(
+    runs = runner.call(
         "torch_optim_race", _("The race"), ol.race, dict(lrs={n: lrs[n] for n in chosen}, init=init,
                                                          num_iters=num_iters, seed=seed, device=str(device)),
         costs.race_training(len(chosen), num_iters),
@@ -110,7 +110,7 @@ path_lr, momentum, steps = (settings.widget(f"{short}_{name}", col)
                             for name, col in zip(("lr", "momentum", "steps"), cols[1:]))
 st.caption(_("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU."))
 path_names = chosen or list(OPTIMIZERS)
-paths = background.call(
+paths = runner.call(
     "torch_optim_paths", _("The paths"), surfaces.optimizer_paths, dict(surface=surface, names=path_names,
                                                                         lr=path_lr, momentum=momentum, num_steps=steps),
     costs.small_steps(steps * len(path_names)),
@@ -133,7 +133,7 @@ cols = st.columns(2)
 six_lr, epochs = settings.widget("six_lr", cols[0]), settings.widget("six_epochs", cols[1])
 
 
-manual, auto = background.call(
+manual, auto = runner.call(
     "torch_optim_six", _("The six points"), sp.both_runs, dict(seed=seed, lr=six_lr, num_epochs=epochs),
     costs.small_steps(2 * epochs), here=lambda: cached(sp.both_runs)(seed, six_lr, epochs)) or (None, None)
 if manual is None:
