@@ -12,11 +12,6 @@ from core.curves import Curves
 from core.i18n import _
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # the spinner is drawn in show(), in the page's language
-def train_broken(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int) -> Curves:
-    return bp.train(N, D_in, H, D_out, lr, num_iters, seed, mask_relu=False)
-
-
 def outcome(correct: Curves, wrong: Curves) -> str:
     """Return the sentence comparing the two runs, with their figures."""
     def end(run: Curves) -> str:
@@ -38,18 +33,14 @@ def outcome(correct: Curves, wrong: Curves) -> str:
 def show(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int, correct: Curves,
          text: ui.Sections, device: torch.device) -> None:
     """Draw the broken run beside `correct` (the page's run at the same settings) and the all-active check."""
-    def here() -> Curves:
-        with st.spinner(_("Training with the broken gradient…")):
-            return train_broken(N, D_in, H, D_out, lr, num_iters, seed)
-
     st.subheader(text.title("Training with the broken gradient"))
-    ran = runner.compute(
+    ran = runner.run(runner.Task(
         "bp_broken", "backprop_numpy", _("Lesson 1, broken gradient"), bp.train,
-        dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed, mask_relu=False), num_iters,
-        costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: _("Lower the iterations, N, D_in or H."),
-        here)
-    if ran is not None:
-        training(N, D_in, H, D_out, lr, num_iters, seed, correct, ran[0], text)
+        (dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed, mask_relu=False),),
+        costs.backprop_training(N, D_in, H, D_out, num_iters), steps=num_iters,
+        lower=lambda fits: _("Lower the iterations, N, D_in or H."), doing=_("Training with the broken gradient…")))
+    if isinstance(ran, runner.Done):
+        training(N, D_in, H, D_out, lr, num_iters, seed, correct, ran.results[0], text)
     why(seed, text, device)
 
 

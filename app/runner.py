@@ -1,13 +1,24 @@
-"""Runs in the server's training pool: their cost before Train, their place in line, their progress on any page.
+"""The one way a page runs work heavier than drawing: here when it is quick, else in the server's pool.
 
-A run is submitted under a key (one per lesson and kind of run); the learner's session keeps a Ticket for it.
+A page describes its work as a `Task` (a key, a core function and its arguments, its cost as `Work`, whether it is
+a training run) and `run` answers with one state: `Done` (the results and their seconds), `Pending` (a training run
+that waits or trains in the pool; its progress and Stop are drawn) or `Refused` (over the limit per run, or failed;
+the reason is drawn). The runner owns the choice between here and the pool (the estimate against INLINE_SECONDS),
+keeping results (`_computed` for what ran here, `_called` for what the pool computed while a page waited), the
+place in line, progress, Stop and the sidebar's line. Train and Stop of the FashionMNIST lessons use its
+`submit`, `follow` and `stop` directly (see live_training).
+
+A pooled run is submitted under a key (one per lesson and kind of run); the learner's session keeps a Ticket for it.
 While it waits or trains, fragments poll it once a second: on its lesson page with a live chart, in the sidebar of
 every other page in one line. When it ends, its `on_end` handler keeps it (in the lesson's history) wherever the
 learner is; its own page is drawn again with the result, another page only says so (a redraw costs the server's
 one Python thread about half a second, and a class's runs end together).
 """
 
+import contextlib
 import copy
+import functools
+import importlib
 import os
 import threading
 import time
@@ -23,7 +34,6 @@ import controls
 import ui
 from core import charts, i18n
 from core.costs import Work
-from core.curves import Curves
 from core.i18n import N_, _
 from core.pool import Job, Pool, TooCostly
 from core.worker import use_threads
@@ -79,27 +89,25 @@ def tickets() -> dict[str, Ticket]:
     return st.session_state.setdefault("tickets", {})
 
 
-def ticket(key: str) -> Ticket | None:
-    """The session's latest run under `key`, kept by its handler if it has ended."""
-    found = tickets().get(key)
-    if found is not None and not found.job.active and not found.kept:
-        found.kept = True
-        found.on_end(found)
-    return found
+def land() -> None:
+    """Keep every run of this session that has ended and is not kept yet: its `on_end` handler, once each. Done
+    where the page's script begins (see `sidebar`) and by the sidebar's fragment on other pages; reading a run's
+    state never does it."""
+    for found in sorted(tickets().values(), key=lambda t: t.job.submitted):  # in the order they were started
+        if not found.job.active and not found.kept:
+            found.kept = True
+            found.on_end(found)
 
 
 def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
     """Show what a run would cost on this server; if it is over the limit per run, say what to lower (`lower`
     gets the fraction of the run that fits) and return False."""
-    p = pool()
-    seconds = estimate(kind, work)
-    training, waiting = p.busy()
-    if seconds > p.max_seconds:
-        st.error(_("This run would take about {duration} on this server, over its limit of {limit} per run. "
-                   "{advice}").format(duration=i18n.duration(seconds), limit=i18n.duration(p.max_seconds),
-                                      advice=lower(p.max_seconds / seconds)),
-                 icon=":material/hourglass_disabled:")
+    reason = _refusal(kind, work, lower)
+    if reason is not None:
+        st.error(reason, icon=":material/hourglass_disabled:")
         return False
+    p, seconds = pool(), estimate(kind, work)
+    training, waiting = p.busy()
     if not training:
         caption = _("About {duration} of training on this server.")
     elif not waiting:
@@ -182,8 +190,10 @@ def _live_figure(found: Ticket):
 
 def follow(key: str, chart_key: str = "") -> bool:
     """While the session's run under `key` waits or trains, draw its progress (and live curves) here, updated
-    every second; return whether it is still going."""
-    found = ticket(key)
+    every second; return whether it is still going. One that has ended unkept is kept first (`land`)."""
+    found = tickets().get(key)
+    if found is not None and not found.job.active and not found.kept:
+        land()  # it ended since this script run began (or at once, refused by a worker): kept for this drawing
     if found is None or not found.job.active:
         return False
     _follow(key, chart_key)
@@ -193,51 +203,25 @@ def follow(key: str, chart_key: str = "") -> bool:
 @st.fragment(run_every=POLL_SECONDS)
 def _sidebar(here: str) -> None:
     controls.use_language()
-    for key, t in tickets().items():
+    land()  # a run that has ended is kept in its lesson's runs without redrawing this page: the learner reads on
+    for t in tickets().values():
         if t.slug == here:
             continue
         if t.job.active:
             st.caption(_("**{title}**: {status}").format(title=t.title, status=status_line(t.job)))
-        else:  # kept in its lesson's runs without redrawing this page: the learner is reading something else
-            ticket(key)
+        else:
             st.caption(_(ENDED[t.job.state]).format(title=t.title, message=t.job.message))
 
 
 def sidebar(here: str) -> None:
     """In the sidebar of every page: the learner's runs that wait or train on other pages (the lesson's own page
     follows its run itself), and keeping those that ended."""
-    for key in sorted(tickets(), key=lambda k: tickets()[k].job.submitted):  # kept in the order they were started
-        if ticket(key).kept and "~" in key:
-            del tickets()[key]  # a replaced run, now in its lesson's history
+    land()
+    for key in [k for k, t in tickets().items() if "~" in k and t.kept]:
+        del tickets()[key]  # a replaced run, now in its lesson's history
     if any(t.job.active and t.slug != here for t in tickets().values()):
         st.subheader(_("Your runs in progress"))
         _sidebar(here)
-
-
-def compute(key: str, slug: str, title: str, train: Callable, kwargs: dict, steps: int, work: Work,
-            lower: Callable[[float], str], here: Callable[[], Curves]) -> tuple[Curves, float] | None:
-    """A lesson's training run and its seconds: computed here (`here`, cached by the page) when it is quick, else
-    in the pool as train(**kwargs, on_iteration=...); None while it waits or trains (its progress and a Stop
-    button drawn here) or when it is refused or failed (with a message)."""
-    if estimate(slug, work) <= INLINE_SECONDS:
-        started = time.perf_counter()
-        return here(), time.perf_counter() - started
-    kept = st.session_state.setdefault("pool_results", {}).get(key)
-    if kept is not None and kept[0] == kwargs:
-        if kept[1] is None:
-            st.error(_("The run failed: {reason}. Change a setting to try again.").format(reason=kept[3]))
-            return None
-        return kept[1], kept[2]
-    found = ticket(key)
-    if found is None or found.job.kwargs["kwargs"] != kwargs:
-        if not cost(slug, work, lower):
-            return None
-        submit(key, slug, title, keep_result, slug, "core.jobs:train_steps", dict(train=train, kwargs=kwargs,
-                                                                               steps=steps), work)
-    follow(key)
-    st.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=stop, args=(key,),
-              help=_("Stops after the current iteration and keeps the curve so far."))
-    return None
 
 
 def keep_result(found: Ticket) -> None:
@@ -250,61 +234,152 @@ def keep_result(found: Ticket) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _called() -> tuple[threading.Lock, OrderedDict]:
-    """What `call` computed in the pool, shared by every session of this server (each a pure function of its
-    arguments), the 64 latest."""
+    """What the pool computed for pages that waited for it, shared by every session of this server (each a pure
+    function of its arguments), the 64 latest."""
     return threading.Lock(), OrderedDict()
 
 
-def call(kind: str, title: str, fn: Callable, kwargs: dict, work: Work, here: Callable[[], Any]) -> Any:
-    """A lesson's computation that the page waits for: here (`here()`, cached by the page) when quick; when its
-    estimate is over INLINE_SECONDS, in the server's pool as fn(**kwargs), while the page waits, saying where it
-    is, and without holding the server's one Python thread. A rerun with the same arguments (the learner moved
-    another control) waits for the same job; with new ones, the old job is cancelled. Returns None (with a
-    message) when it is refused or fails."""
-    return _waited(kind, title, "core.jobs:call", dict(fn=fn, kwargs=kwargs), work, here)
+# ---- one way for a page to run its work ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Task:
+    """What a page asks for: `fn(**kwargs)` for each kwargs in `each`, one result each (a core function, so that a
+    worker process can run it too)."""
+    key: str  # this session's name for it, one per lesson and piece of work
+    kind: str  # its kind in the cost model: the estimate, the factors learnt, the pool's line
+    title: str  # what its progress line and its messages call it
+    fn: Callable
+    each: tuple[dict, ...]
+    work: Work  # what it costs, for the estimate
+    steps: int = 0  # a training run of this many steps: its progress and a Stop are drawn, and it trains on (and
+    # is kept when it ends) while the learner reads another page; else the page waits for it
+    lower: Callable[[float], str] | None = None  # what to lower when a training run is over the limit per run
+    labels: tuple[str, ...] = ()  # computed here, a progress bar names each item so (else a spinner says `doing`)
+    doing: str = ""  # what the page says while it computes the task itself ("Training" on a labelled bar)
 
 
-def call_each(kind: str, title: str, fn: Callable, each: list[dict], work: Work,
-              here: Callable[[], list]) -> list | None:
-    """[fn(**kwargs) for kwargs in each], as `call` computes one: a lesson's several runs, waited for together,
-    their progress counted in runs."""
-    return _waited(kind, title, "core.jobs:call_each", dict(fn=fn, each=each), work, here)
+@dataclass(frozen=True)
+class Done:
+    results: list  # one per item of the task's `each`
+    seconds: float  # what computing them took (nothing when they were kept from before)
 
 
-def _waited(kind: str, title: str, target: str, arguments: dict, work: Work, here: Callable[[], Any]) -> Any:
-    if estimate(kind, work) <= INLINE_SECONDS:
-        return here()
+@dataclass(frozen=True)
+class Pending:
+    """A training run that waits or trains in the pool: its progress and Stop are drawn where the page asked."""
+    status: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Over the limit per run, or failed: the reason is drawn where the page asked."""
+    reason: str
+
+
+def run(task: Task) -> Done | Pending | Refused:
+    """Compute `task` here when its estimate on this server is within INLINE_SECONDS (kept for every session of
+    this server), else in the server's pool; draw its progress, Stop and messages where the page calls this."""
+    if estimate(task.kind, task.work) <= INLINE_SECONDS:
+        return _here(task)
+    if task.steps:
+        return _training(task)
+    return _waited(task)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _computed(target: str, kwargs: dict) -> Any:
+    """`target`(**kwargs), kept for every session of this server: each is a pure function of its arguments."""
+    module, name = target.split(":")
+    return functools.reduce(getattr, name.split("."), importlib.import_module(module))(**kwargs)
+
+
+def _here(task: Task) -> Done:
+    target = f"{task.fn.__module__}:{task.fn.__qualname__}"
+    started = time.perf_counter()
+    if task.labels:
+        items = dict(zip(task.labels, task.each, strict=True))
+        results = list(ui.run_each(list(items), lambda label: _computed(target, items[label]),
+                                   task.doing or None).values())
+    else:
+        with st.spinner(task.doing) if task.doing else contextlib.nullcontext():  # shown after half a second
+            results = [_computed(target, kwargs) for kwargs in task.each]
+    return Done(results, time.perf_counter() - started)
+
+
+def _refusal(kind: str, work: Work, lower: Callable[[float], str]) -> str | None:
+    """Why a run of `work` may not start on this server (over its limit per run, with what to lower), or None."""
+    seconds, p = estimate(kind, work), pool()
+    if seconds <= p.max_seconds:
+        return None
+    return _("This run would take about {duration} on this server, over its limit of {limit} per run. "
+             "{advice}").format(duration=i18n.duration(seconds), limit=i18n.duration(p.max_seconds),
+                                advice=lower(p.max_seconds / seconds))
+
+
+def _training(task: Task) -> Done | Pending | Refused:
+    kwargs = task.each[0]
+    kept = st.session_state.setdefault("pool_results", {}).get(task.key)
+    if kept is not None and kept[0] == kwargs:
+        if kept[1] is None:
+            reason = _("The run failed: {reason}. Change a setting to try again.").format(reason=kept[3])
+            st.error(reason)
+            return Refused(reason)
+        return Done([kept[1]], kept[2])
+    found = tickets().get(task.key)
+    if found is not None and not found.job.active and not found.kept:  # it ended since this script run began
+        land()
+        return _training(task)
+    if found is None or found.job.kwargs["kwargs"] != kwargs:
+        lower = task.lower or (lambda fits: "")
+        if not cost(task.kind, task.work, lower):
+            return Refused(_refusal(task.kind, task.work, lower) or "")
+        submit(task.key, task.kind, task.title, keep_result, task.kind, "core.jobs:train_steps",
+               dict(train=task.fn, kwargs=kwargs, steps=task.steps), task.work)
+    follow(task.key)
+    st.button(_("Stop"), key=f"{task.key}_stop", icon=":material/stop:", on_click=stop, args=(task.key,),
+              help=_("Stops after the current iteration and keeps the curve so far."))
+    found = tickets()[task.key]
+    return Pending(status_line(found.job))
+
+
+def _waited(task: Task) -> Done | Refused:
+    """In the server's pool while the page waits, saying where it is, and without holding the server's one
+    Python thread. A rerun with the same arguments (the learner moved another control) waits for the same job;
+    with new ones, the old job is cancelled."""
+    started = time.perf_counter()
+    target, arguments = "core.jobs:call_each", dict(fn=task.fn, each=list(task.each))
     lock, done = _called()
-    fn, rest = arguments["fn"], {k: v for k, v in arguments.items() if k != "fn"}
-    key = (target, fn.__module__, fn.__qualname__, repr(rest))
+    key = (target, task.fn.__module__, task.fn.__qualname__, repr(arguments["each"]))
     with lock:
         if key in done:
             done.move_to_end(key)
-            return copy.deepcopy(done[key])
+            return Done(copy.deepcopy(done[key]), 0.0)
     pending = st.session_state.setdefault("pending_calls", {})  # kind -> (key, job): this learner's, one a kind
-    if kind in pending and pending[kind][0] != key:
-        pool().cancel(pending.pop(kind)[1])
-    if kind not in pending:
+    if task.kind in pending and pending[task.kind][0] != key:
+        pool().cancel(pending.pop(task.kind)[1])
+    if task.kind not in pending:
         try:
             # in a line of its own beside the learner's training runs: a page must not wait for them to end
-            pending[kind] = key, pool().submit(f"{owner()}/page", kind, target, arguments, work, title,
-                                               language=i18n.current())
+            pending[task.kind] = key, pool().submit(f"{owner()}/page", task.kind, target, arguments, task.work,
+                                                    task.title, language=i18n.current())
         except TooCostly as err:
-            st.error(_("This run was refused: {reason}.").format(reason=err))
-            return None
-    job = pending[kind][1]
+            reason = _("This run was refused: {reason}.").format(reason=err)
+            st.error(reason)
+            return Refused(reason)
+    job = pending[task.kind][1]
     line = st.empty()
     while job.active:  # each update lets Streamlit end this script run when the learner moves on
-        line.progress(job.fraction if job.state == "running" else 0.0,
-                      text=_("{title}, in the server's pool: {status}").format(title=title, status=status_line(job)))
+        line.progress(job.fraction if job.state == "running" else 0.0, text=_(
+            "{title}, in the server's pool: {status}").format(title=task.title, status=status_line(job)))
         time.sleep(0.25)
     line.empty()
-    del pending[kind]
+    del pending[task.kind]
     if job.state != "finished":
-        st.error(_("{title} did not finish: {reason}.").format(title=title, reason=job.message or job.state))
-        return None
+        reason = _("{title} did not finish: {reason}.").format(title=task.title, reason=job.message or job.state)
+        st.error(reason)
+        return Refused(reason)
     with lock:
         done[key] = job.result
         while len(done) > 64:
             done.popitem(last=False)
-    return copy.deepcopy(job.result)
+    return Done(copy.deepcopy(job.result), time.perf_counter() - started)

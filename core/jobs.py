@@ -67,7 +67,7 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
 
 
 def call(progress: Progress, fn: Callable, kwargs: dict[str, Any]) -> Any:
-    """fn(**kwargs), a core function a page waits for (see app/runner.call). It reports no progress of its
+    """fn(**kwargs), a core function a page waits for (see app/runner.run). It reports no progress of its
     own: a Stop it cannot hear is handled by the pool, which replaces the worker."""
     return _from_core(fn)(**kwargs)
 

@@ -17,7 +17,6 @@ from core import charts, costs
 from core.backprop_numpy import derivation, gradcheck
 from core.backprop_numpy import network as bp
 from core.checkpoints import ratio_option
-from core.curves import Curves
 from core.i18n import _
 
 MASK_VERDICT = {(): "neither", ("W1",): "only grad_W1", ("W2",): "only grad_W2", ("W1", "W2"): "both"}
@@ -53,29 +52,19 @@ st.caption(_("Seed {seed} (sidebar). NumPy computes on the CPU in float64 whatev
     seed=seed))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def run_training(N: int, D_in: int, H: int, D_out: int, lr: float, num_iters: int, seed: int) -> Curves:
-    return bp.train(N, D_in, H, D_out, lr, num_iters, seed)
-
-
-@st.cache_data(max_entries=32, show_spinner=_("Checking the gradients…"))
-def check_gradients(N: int, D_in: int, H: int, D_out: int, seed: int, mask_relu: bool,
-                    device: str) -> gradcheck.GradCheck:
-    return gradcheck.check_gradients(N, D_in, H, D_out, seed, mask_relu=mask_relu, device=device)
-
-
 # ---- training result beside its code --------------------------------------------------------------------
 st.header(_("Training"))
 left, right = st.columns([5, 6])
 with left:  # a large run trains in the server's pool: its progress shows here, and the page goes on meanwhile
     kwargs = dict(N=N, D_in=D_in, H=H, D_out=D_out, lr=lr, num_iters=num_iters, seed=seed)
-    ran = runner.compute("bp_train", "backprop_numpy", _("Lesson 1 training"), bp.train, kwargs, num_iters,
-                             costs.backprop_training(N, D_in, H, D_out, num_iters), lambda fits: _(
-                                 "Lower the iterations to {iterations} or fewer, or N, D_in or H.").format(
-                                 iterations=max(50, int(num_iters * fits) // 50 * 50)), lambda: run_training(**kwargs))
-    result = None if ran is None else ran[0]
+    ran = runner.run(runner.Task(
+        "bp_train", "backprop_numpy", _("Lesson 1 training"), bp.train, (kwargs,),
+        costs.backprop_training(N, D_in, H, D_out, num_iters), steps=num_iters, lower=lambda fits: _(
+            "Lower the iterations to {iterations} or fewer, or N, D_in or H.").format(
+            iterations=max(50, int(num_iters * fits) // 50 * 50))))
+    result = ran.results[0] if isinstance(ran, runner.Done) else None
     if result is not None:
-        history.record("backprop_numpy", settings, {"training": result}, ran[1], "cpu")
+        history.record("backprop_numpy", settings, {"training": result}, ran.seconds, "cpu")
         ui.report_divergence(_("Training"), result)
         ui.chart(charts.loss_figure({_("training loss"): result.losses}, title=_("Training loss (log scale)"),
                                     diverged_at=result.diverged_at), key="bp_loss")
@@ -133,10 +122,11 @@ unmasked = masked = None  # the check of backward() without its ReLU mask, and w
 if device is not None:
     each = [dict(N=N, D_in=D_in, H=H, D_out=D_out, seed=seed, mask_relu=mask, device=str(device))
             for mask in (False, True)]
-    unmasked, masked = runner.call_each(
-        "backprop_gradcheck", _("The gradient check"), gradcheck.check_gradients, each,
-        costs.gradient_check(N, D_in, H, D_out, num_checks=2),
-        here=lambda: [check_gradients(**kwargs) for kwargs in each]) or (None, None)
+    checked = runner.run(runner.Task(
+        "bp_gradcheck", "backprop_gradcheck", _("The gradient check"), gradcheck.check_gradients, tuple(each),
+        costs.gradient_check(N, D_in, H, D_out, num_checks=2), doing=_("Checking the gradients…")))
+    if isinstance(checked, runner.Done):
+        unmasked, masked = checked.results
 revealed = unmasked is not None and checkpoints.ask("backprop_numpy", "broken_mask", MASK_VERDICT[unmasked.failing()])
 broken = settings.widget("broken")
 if unmasked is not None:

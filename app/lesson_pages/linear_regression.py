@@ -11,7 +11,6 @@ import ui
 from core import charts, costs
 from core import linear_regression as lr_core
 from core.checkpoints import yes_no
-from core.curves import Curves
 from core.i18n import N_, _
 
 text = ui.lesson_intro("linear_regression")
@@ -22,11 +21,6 @@ w1, w2, b, noise, n, batch_size, lr, num_epochs = (
 seed = ui.seed()
 
 X, y = lr_core.make_data([w1, w2], b, noise, n, seed)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def fit(**kwargs) -> Curves:
-    return lr_core.fit(**kwargs)
 
 
 def lower(fits: float) -> str:
@@ -40,24 +34,26 @@ def lower(fits: float) -> str:
 # a run with many small batches (11 min at the largest settings) trains in the server's pool: its progress shows
 # here, and the rest of the page stays readable meanwhile
 st.header(_("Learned versus true"))
-fits, seconds = {}, 0.0
+fits, seconds, waiting = {}, 0.0, False
 for version, name in (("scratch", N_("from scratch")), ("concise", N_("concise"))):  # keys; shown as _(name)
     label = st.empty()  # names the run whose progress, or refusal, follows
     kwargs = dict(version=version, true_w=[w1, w2], true_b=b, noise=noise, num_examples=n, lr=lr,
                   batch_size=batch_size, num_epochs=num_epochs, seed=seed)
-    ran = runner.compute(f"lr_{version}", "linear_regression", _("Linear regression, {version}").format(
-        version=_(name)), lr_core.fit, kwargs, math.ceil(n / batch_size) * num_epochs,
-        costs.regression_training(version, n, batch_size, num_epochs), lower, lambda kwargs=kwargs: fit(**kwargs))
-    if ran is None:
-        label.markdown(_("**From scratch**") if version == "scratch" else _("**Concise**"))
+    ran = runner.run(runner.Task(
+        f"lr_{version}", "linear_regression", _("Linear regression, {version}").format(version=_(name)),
+        lr_core.fit, (kwargs,), costs.regression_training(version, n, batch_size, num_epochs),
+        steps=math.ceil(n / batch_size) * num_epochs, lower=lower))
+    if isinstance(ran, runner.Done):
+        fits[name], seconds = ran.results[0], seconds + ran.seconds
     else:
-        fits[name], seconds = ran[0], seconds + ran[1]
+        label.markdown(_("**From scratch**") if version == "scratch" else _("**Concise**"))
+        waiting |= isinstance(ran, runner.Pending)
 if len(fits) == 2:
     history.record("linear_regression", settings, fits, seconds, "cpu")
 for name, run in fits.items():
     ui.report_divergence(_(name), run)
 
-if len(fits) < 2 and any(t.job.active for k, t in runner.tickets().items() if k.startswith("lr_")):
+if waiting:
     st.info(_("The learned parameters and the loss curves appear when the runs above have ended."))
 if len(fits) == 2:  # else each run says above why it is not here yet
     learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}

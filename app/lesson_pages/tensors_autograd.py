@@ -1,6 +1,5 @@
 """Lesson 2: the same network four ways, from NumPy by hand to autograd with a custom Function."""
 
-import time
 
 import streamlit as st
 
@@ -11,7 +10,6 @@ import history
 import runner
 import ui
 from core import charts, costs
-from core.curves import Curves
 from core.i18n import _
 from core.tensors_autograd import demos, ladder
 
@@ -28,24 +26,18 @@ st.caption(_("Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions
     seed=seed, device=device, dtype=str(ladder.dtype_for(device)).removeprefix("torch.")))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def run_stage(name: str, lr: float, num_iters: int, seed: int, device: str) -> Curves:
-    return ladder.run_stage(name, lr=lr, num_iters=num_iters, seed=seed, device=device)
-
-
 if not chosen:
     st.warning(_("Choose at least one implementation to run."))
     st.stop()
-started = time.perf_counter()  # all four at the largest settings take about 6 s: then in the server's pool
-runs = runner.call_each(
-    "tensors_autograd", _("The implementations"), ladder.run_stage,
-    [dict(name=name, lr=lr, num_iters=num_iters, seed=seed, device=str(device)) for name in chosen],
+ran = runner.run(runner.Task(  # all four at the largest settings take about 6 s: then in the server's pool
+    "ta_runs", "tensors_autograd", _("The implementations"), ladder.run_stage,
+    tuple(dict(name=name, lr=lr, num_iters=num_iters, seed=seed, device=str(device)) for name in chosen),
     costs.two_layer_training(num_iters, num_runs=len(chosen), float64=str(ladder.dtype_for(device)) == "torch.float64"),
-    here=lambda: list(ui.run_each(chosen, lambda name: run_stage(name, lr, num_iters, seed, str(device))).values()))
-if runs is None:
+    labels=tuple(chosen)))
+if not isinstance(ran, runner.Done):
     st.stop()  # said why above
-runs = dict(zip(chosen, runs))
-history.record("tensors_autograd", settings, runs, time.perf_counter() - started, str(device))
+runs = dict(zip(chosen, ran.results))
+history.record("tensors_autograd", settings, runs, ran.seconds, str(device))
 for name, run in runs.items():
     ui.report_divergence(name, run)
 
@@ -165,13 +157,13 @@ st.markdown(text["A different graph at every step"])
 c = st.columns(3)
 dyn_lr, momentum, dyn_iters = (settings.widget(name, col) for name, col in
                                zip(("dyn_lr", "dyn_momentum", "dyn_iters"), c))
-dynamic = st.cache_data(max_entries=16, show_spinner=_("Training the dynamic network…"))(demos.train_dynamic)
-dyn = runner.call("tensors_autograd_dynamic", _("The dynamic network"), demos.train_dynamic,
-                      dict(lr=dyn_lr, momentum=momentum, num_iters=dyn_iters, seed=seed, device=str(device)),
-                      costs.dynamic_training(dyn_iters), here=lambda: dynamic(dyn_lr, momentum, dyn_iters, seed,
-                                                                              str(device)))
+ran = runner.run(runner.Task(
+    "ta_dynamic", "tensors_autograd_dynamic", _("The dynamic network"), demos.train_dynamic,
+    (dict(lr=dyn_lr, momentum=momentum, num_iters=dyn_iters, seed=seed, device=str(device)),),
+    costs.dynamic_training(dyn_iters), doing=_("Training the dynamic network…")))
 left, right = st.columns([5, 6])
-if dyn is not None:  # else said why above
+if isinstance(ran, runner.Done):  # else said why above
+    dyn = ran.results[0]
     ui.report_divergence(_("The dynamic network"), dyn)
     ui.chart(demos.dynamic_figure(dyn), key="ta_dynamic", where=left)
 with right:

@@ -1,6 +1,5 @@
 """Lesson 3: the network with torch.nn, two ways, and why initialisation decides whether lr = 1e-6 learns."""
 
-import time
 
 import streamlit as st
 
@@ -12,7 +11,6 @@ import ui
 from core import charts, costs
 from core import torch_nn as nl
 from core.checkpoints import lowest_final, trend, yes_no
-from core.curves import Curves
 from core.i18n import N_, _
 
 COLUMNS = (N_("layer"), N_("fan-in"), N_("weight std, default"), N_("weight std, normal_"), N_("weight ratio"),
@@ -30,26 +28,19 @@ seed = ui.seed()
 st.caption(_("Seed {seed}; N, D_in, D_out = 64, 1000, 10; float32 on **{device}**.").format(seed=seed, device=device))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def train(kind: str, H: int, lr: float, num_iters: int, seed: int, normal_init: bool, device: str) -> Curves:
-    return nl.train(kind, H=H, lr=lr, num_iters=num_iters, seed=seed, normal_init=normal_init, device=device)
-
-
 # every run the page draws: the two ways with the chosen initialisation, Sequential with the other one, and
 # Sequential at lr = 1e-3; together up to 30 s at the largest settings, then in the server's pool
 WANTED = {"Sequential": ("Sequential", normal_init, lr), "TwoLayerNet": ("TwoLayerNet", normal_init, lr),
           "other init": ("Sequential", not normal_init, lr), "lr = 1e-3": ("Sequential", normal_init, 1e-3)}
 each = {name: dict(kind=kind, H=H, lr=rate, num_iters=num_iters, seed=seed, normal_init=init, device=str(device))
         for name, (kind, init, rate) in WANTED.items()}
-started = time.perf_counter()
-trained = runner.call_each("torch_nn", _("The four runs"), nl.train, list(each.values()),
-                               costs.two_layer_training(num_iters, H=H, num_runs=len(each)),
-                               here=lambda: list(ui.run_each(list(each), lambda name: train(**each[name])).values()))
-if trained is None:
+ran = runner.run(runner.Task("nn_runs", "torch_nn", _("The four runs"), nl.train, tuple(each.values()),
+                             costs.two_layer_training(num_iters, H=H, num_runs=len(each)), labels=tuple(each)))
+if not isinstance(ran, runner.Done):
     st.stop()  # said why above; every section below draws these runs
-trained = dict(zip(WANTED, trained))
+trained = dict(zip(WANTED, ran.results))
 runs = {kind: trained[kind] for kind in ("Sequential", "TwoLayerNet")}
-history.record("torch_nn", settings, runs, time.perf_counter() - started, str(device))
+history.record("torch_nn", settings, runs, ran.seconds, str(device))
 for name, result in runs.items():
     ui.report_divergence(name, result)
 

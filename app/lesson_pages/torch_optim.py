@@ -1,6 +1,5 @@
 """Lesson 4: torch.optim. An optimizer race, the loop behind step(), paths on 2-D surfaces, six points."""
 
-import time
 
 import streamlit as st
 
@@ -37,11 +36,6 @@ st.caption(_("Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10; initial weight
            .format(seed=seed, init=_(ol.INITS[init]), device=device))
 
 
-@cached
-def race_one(name: str, lr: float, init: str, num_iters: int, seed: int, device: str) -> Curves:
-    return ol.race({name: lr}, init=init, num_iters=num_iters, seed=seed, device=device)[name]
-
-
 def lowest(run: Curves) -> tuple[str, int | None]:
     """The run's lowest loss, formatted, and the step it was reached at."""
     if not run.losses:
@@ -53,14 +47,14 @@ def lowest(run: Curves) -> tuple[str, int | None]:
 if not chosen:
     st.warning(_("Choose at least one optimizer for the race."))
 else:
-    started = time.perf_counter()
-    runs = runner.call(
-        "torch_optim_race", _("The race"), ol.race, dict(lrs={n: lrs[n] for n in chosen}, init=init,
-                                                         num_iters=num_iters, seed=seed, device=str(device)),
-        costs.race_training(len(chosen), num_iters),
-        here=lambda: ui.run_each(chosen, lambda name: race_one(name, lrs[name], init, num_iters, seed, str(device))))
+    raced = runner.run(runner.Task(  # each optimizer a race of its own: from the same start, on the same data
+        "op_race", "torch_optim_race", _("The race"), ol.race,
+        tuple(dict(lrs={name: lrs[name]}, init=init, num_iters=num_iters, seed=seed, device=str(device))
+              for name in chosen), costs.race_training(len(chosen), num_iters), labels=tuple(chosen)))
+    runs = {name: result[name] for name, result in zip(chosen, raced.results)} if isinstance(
+        raced, runner.Done) else None
 if chosen and runs is not None:
-    history.record("torch_optim", settings, runs, time.perf_counter() - started, str(device))
+    history.record("torch_optim", settings, runs, raced.seconds, str(device))
     for name, run in runs.items():
         ui.report_divergence(name, run)
     revealed = checkpoints.ask("torch_optim", "race_winner", lowest_final(runs),
@@ -110,11 +104,11 @@ path_lr, momentum, steps = (settings.widget(f"{short}_{name}", col)
                             for name, col in zip(("lr", "momentum", "steps"), cols[1:]))
 st.caption(_("Two weights are too few to be worth a GPU: the paths, like the six points below, run on the CPU."))
 path_names = chosen or list(OPTIMIZERS)
-paths = runner.call(
-    "torch_optim_paths", _("The paths"), surfaces.optimizer_paths, dict(surface=surface, names=path_names,
-                                                                        lr=path_lr, momentum=momentum, num_steps=steps),
-    costs.small_steps(steps * len(path_names)),
-    here=lambda: {n: cached(surfaces.optimizer_path)(surface, n, path_lr, momentum, steps) for n in path_names}) or {}
+traced = runner.run(runner.Task(
+    "op_paths", "torch_optim_paths", _("The paths"), surfaces.optimizer_path,
+    tuple(dict(surface=surface, optimizer_name=name, lr=path_lr, momentum=momentum, num_steps=steps)
+          for name in path_names), costs.small_steps(steps * len(path_names))))
+paths = dict(zip(path_names, traced.results)) if isinstance(traced, runner.Done) else {}
 for name, path in paths.items():
     if path.diverged_at is not None:
         st.warning(_("{name} {divergence}: its path leaves the plot.").format(name=name, divergence=path.divergence()))
@@ -133,11 +127,11 @@ cols = st.columns(2)
 six_lr, epochs = settings.widget("six_lr", cols[0]), settings.widget("six_epochs", cols[1])
 
 
-manual, auto = runner.call(
-    "torch_optim_six", _("The six points"), sp.both_runs, dict(seed=seed, lr=six_lr, num_epochs=epochs),
-    costs.small_steps(2 * epochs), here=lambda: cached(sp.both_runs)(seed, six_lr, epochs)) or (None, None)
-if manual is None:
+six_runs = runner.run(runner.Task("op_six", "torch_optim_six", _("The six points"), sp.both_runs,
+                                  (dict(seed=seed, lr=six_lr, num_epochs=epochs),), costs.small_steps(2 * epochs)))
+if not isinstance(six_runs, runner.Done):
     st.stop()  # said why above; nothing below can be drawn without the two runs
+manual, auto = six_runs.results[0]
 same = sp.loss_equivalence(seed)
 six = st.expander(_("The six points after training"), expanded=checkpoints.ask(
     "torch_optim", "six_correct", round(auto.values["accuracy"][-1] * 6), dict(epochs=epochs, lr=six_lr)))
