@@ -32,7 +32,7 @@ import streamlit as st
 
 import controls
 import ui
-from core import charts, i18n
+from core import charts, i18n, results_cache
 from core.costs import Work
 from core.i18n import N_, _
 from core.pool import Job, Pool, TooCostly
@@ -288,9 +288,15 @@ def run(task: Task) -> Done | Pending | Refused:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _computed(target: str, kwargs: dict) -> Any:
-    """`target`(**kwargs), kept for every session of this server: each is a pure function of its arguments."""
+    """`target`(**kwargs), kept for every session of this server, and on disk for every process of the machine
+    (see core.results_cache): each is a pure function of its arguments."""
+    found = results_cache.load(target, kwargs)
+    if found is not results_cache.MISSING:
+        return found
     module, name = target.split(":")
-    return functools.reduce(getattr, name.split("."), importlib.import_module(module))(**kwargs)
+    result = functools.reduce(getattr, name.split("."), importlib.import_module(module))(**kwargs)
+    results_cache.save(target, kwargs, result)
+    return result
 
 
 def _here(task: Task) -> Done:
@@ -354,6 +360,10 @@ def _waited(task: Task) -> Done | Refused:
         if key in done:
             done.move_to_end(key)
             return Done(copy.deepcopy(done[key]), 0.0)
+    name = f"{task.fn.__module__}:{task.fn.__qualname__}"
+    kept = [results_cache.load(name, kwargs) for kwargs in task.each]  # computed by another process before
+    if not any(result is results_cache.MISSING for result in kept):
+        return Done(kept, time.perf_counter() - started)
     pending = st.session_state.setdefault("pending_calls", {})  # kind -> (key, job): this learner's, one a kind
     if task.kind in pending and pending[task.kind][0] != key:
         pool().cancel(pending.pop(task.kind)[1])
@@ -382,4 +392,6 @@ def _waited(task: Task) -> Done | Refused:
         done[key] = job.result
         while len(done) > 64:
             done.popitem(last=False)
+    for kwargs, result in zip(task.each, job.result, strict=True):
+        results_cache.save(name, kwargs, result)
     return Done(copy.deepcopy(job.result), time.perf_counter() - started)

@@ -1,10 +1,12 @@
 """Shared fixtures: a real `streamlit run` server and a headless Chromium driven by Playwright."""
 
+import atexit
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -20,6 +22,13 @@ from helpers import screenshot
 # threads of its workers (see runner.pool), and so does this process, whatever OMP_NUM_THREADS says: a sum split
 # over another number of threads ends in other digits.
 use_threads(threads_per_worker())
+
+# The results every page computes at its default settings are kept on disk for the whole run (core.results_cache),
+# in one folder that this process, both xdist workers (they inherit the environment) and every server the tests
+# start share, as a machine's servers do; never the user's own folder. Removed by the process that made it.
+if "NN_GROUND_UP_CACHE_DIR" not in os.environ:
+    os.environ["NN_GROUND_UP_CACHE_DIR"] = tempfile.mkdtemp(prefix="nn-ground-up-results-")
+    atexit.register(shutil.rmtree, os.environ["NN_GROUND_UP_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

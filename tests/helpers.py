@@ -105,6 +105,7 @@ def send_to_pool(monkeypatch) -> list[str]:
     speed), and return the list that will hold the kind of each job submitted."""
     import runner
     monkeypatch.setattr(runner, "INLINE_SECONDS", 0.0)
+    monkeypatch.setenv("NN_GROUND_UP_CACHE_DIR", "off")  # nor answered from what another test left on disk
     submitted = []
     real_submit = runner.pool().submit
     monkeypatch.setattr(runner.pool(), "submit", lambda *a, **k: submitted.append(a[1]) or real_submit(*a, **k))
