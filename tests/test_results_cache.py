@@ -121,6 +121,8 @@ def test_at_most_max_entries_are_kept_the_least_recently_used_removed_first(fold
 def test_a_page_opened_in_a_new_process_takes_its_results_from_disk(folder, monkeypatch):
     import runner
 
+    st.cache_data.clear()  # what earlier tests of this process computed is in memory, not in this folder
+    runner._called()[1].clear()
     first = open_page("torch_optim")
     assert list(folder.glob("*.pickle"))
     st.cache_data.clear()  # as in a server that has just started: nothing in memory
