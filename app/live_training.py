@@ -18,7 +18,7 @@ import history
 import runner
 import ui
 from controls import Controls
-from core import charts, fashion_mnist, predictions
+from core import charts, fashion_mnist, jobs, predictions
 from core.classifier import Classifier
 from core.costs import Work
 from core.curves import Curves
@@ -45,7 +45,8 @@ class LiveRun:
 
 @st.cache_resource(show_spinner=False, max_entries=4)  # data() draws the spinner, in the learner's language
 def load_data(user_dir: str, device: str) -> FashionMNIST:
-    return fashion_mnist.load(user_dir or None, device)
+    # the process's one copy: a drift measured in the page (core.jobs.measure_drift) reads the same
+    return jobs.dataset(user_dir or None, device)
 
 
 def data_dir() -> str:

@@ -228,8 +228,9 @@ def keep_result(found: Ticket) -> None:
     """Keep an ended run's arguments, result, seconds and message in the session, under its key."""
     job = found.job
     if job.started is not None:  # a run stopped while it waited has nothing to show
-        st.session_state.setdefault("pool_results", {})[found.key] = (job.kwargs["kwargs"], job.result,
-                                                                      job.seconds(), job.message)
+        arguments = job.kwargs if job.fn != "core.jobs:train_steps" else job.kwargs["kwargs"]
+        st.session_state.setdefault("pool_results", {})[found.key] = (arguments, job.result, job.seconds(),
+                                                                      job.message)
 
 
 @st.cache_resource(show_spinner=False)
@@ -256,12 +257,18 @@ class Task:
     lower: Callable[[float], str] | None = None  # what to lower when a training run is over the limit per run
     labels: tuple[str, ...] = ()  # computed here, a progress bar names each item so (else a spinner says `doing`)
     doing: str = ""  # what the page says while it computes the task itself ("Training" on a labelled bar)
+    reports: bool = False  # fn is a job of core.jobs, called as fn(progress, **kwargs): it reports its own progress
+    # and hears Stop (a training run's fn is otherwise run by jobs.train_steps)
+    failed: str = N_("The run failed: {reason}. Change a setting to try again.")  # said when it fails
+    stop_help: str = N_("Stops after the current iteration and keeps the curve so far.")
 
 
 @dataclass(frozen=True)
 class Done:
     results: list  # one per item of the task's `each`
     seconds: float  # what computing them took (nothing when they were kept from before)
+    each: tuple[dict, ...] = ()  # the arguments they were computed with (a task run on request keeps its results
+    # while the controls move on)
 
 
 @dataclass(frozen=True)
@@ -276,13 +283,26 @@ class Refused:
     reason: str
 
 
-def run(task: Task) -> Done | Pending | Refused:
+def run(task: Task, start: bool | None = None) -> Done | Pending | Refused | None:
     """Compute `task` here when its estimate on this server is within INLINE_SECONDS (kept for every session of
-    this server), else in the server's pool; draw its progress, Stop and messages where the page calls this."""
+    this server), else in the server's pool; draw its progress, Stop and messages where the page calls this.
+
+    By default a task runs whenever its arguments have no result yet. A training run the learner starts with a
+    button is run with `start` (whether the button was pressed): pressed, it replaces the session's earlier run
+    under its key; else this returns that run's state as it is (None if there is none), with the arguments it
+    was computed with, whatever the controls say now."""
+    if start is False:
+        return _latest(task)
+    if start:
+        forget(task.key)
+        st.session_state.setdefault("pool_results", {}).pop(task.key, None)
     if estimate(task.kind, task.work) <= INLINE_SECONDS:
-        return _here(task)
+        done = _here(task)
+        if start:  # kept for the reruns that follow, as a run from the pool is
+            st.session_state["pool_results"][task.key] = (task.each[0], done.results[0], done.seconds, "")
+        return done
     if task.steps:
-        return _training(task)
+        return _training(task, bool(start))
     return _waited(task)
 
 
@@ -302,6 +322,9 @@ def _computed(target: str, kwargs: dict) -> Any:
 def _here(task: Task) -> Done:
     target = f"{task.fn.__module__}:{task.fn.__qualname__}"
     started = time.perf_counter()
+    if task.reports:  # a job of core.jobs, as a worker would run it, reporting to no one
+        with st.spinner(task.doing) if task.doing else contextlib.nullcontext():
+            return Done([task.fn(_Unheard(), **task.each[0])], time.perf_counter() - started, task.each)
     if task.labels:
         items = dict(zip(task.labels, task.each, strict=True))
         results = list(ui.run_each(list(items), lambda label: _computed(target, items[label]),
@@ -309,7 +332,17 @@ def _here(task: Task) -> Done:
     else:
         with st.spinner(task.doing) if task.doing else contextlib.nullcontext():  # shown after half a second
             results = [_computed(target, kwargs) for kwargs in task.each]
-    return Done(results, time.perf_counter() - started)
+    return Done(results, time.perf_counter() - started, task.each)
+
+
+class _Unheard:
+    """The progress of a job computed in the page: nobody reads it, and Stop cannot be pressed meanwhile."""
+
+    def update(self, *args, **kwargs) -> bool:
+        return False
+
+    def stop_requested(self) -> bool:
+        return False
 
 
 def _refusal(kind: str, work: Work, lower: Callable[[float], str]) -> str | None:
@@ -322,30 +355,55 @@ def _refusal(kind: str, work: Work, lower: Callable[[float], str]) -> str | None
                                 advice=lower(p.max_seconds / seconds))
 
 
-def _training(task: Task) -> Done | Pending | Refused:
-    kwargs = task.each[0]
+def _kept(task: Task) -> Done | Refused | None:
+    """The session's ended run under the task's key, whatever its arguments."""
     kept = st.session_state.setdefault("pool_results", {}).get(task.key)
-    if kept is not None and kept[0] == kwargs:
-        if kept[1] is None:
-            reason = _("The run failed: {reason}. Change a setting to try again.").format(reason=kept[3])
-            st.error(reason)
-            return Refused(reason)
-        return Done([kept[1]], kept[2])
+    if kept is None:
+        return None
+    if kept[1] is None:
+        reason = _(task.failed).format(reason=kept[3])
+        st.error(reason)
+        return Refused(reason)
+    return Done([kept[1]], kept[2], (kept[0],))
+
+
+def _pending(task: Task) -> Pending | None:
+    """Draw the progress and Stop of the session's run under the task's key while it goes on."""
+    if not follow(task.key):
+        return None
+    st.button(_("Stop"), key=f"{task.key}_stop", icon=":material/stop:", on_click=stop, args=(task.key,),
+              help=_(task.stop_help))
+    return Pending(status_line(tickets()[task.key].job))
+
+
+def _latest(task: Task) -> Done | Pending | Refused | None:
+    return _pending(task) or _kept(task)
+
+
+def _training(task: Task, pressed: bool) -> Done | Pending | Refused:
+    kwargs = task.each[0]
     found = tickets().get(task.key)
     if found is not None and not found.job.active and not found.kept:  # it ended since this script run began
         land()
-        return _training(task)
-    if found is None or found.job.kwargs["kwargs"] != kwargs:
+    kept = st.session_state.setdefault("pool_results", {}).get(task.key)
+    if kept is not None and kept[0] == kwargs:
+        return _kept(task)
+    if found is None or found.job.kwargs != _job(task)[1]:
         lower = task.lower or (lambda fits: "")
-        if not cost(task.kind, task.work, lower):
-            return Refused(_refusal(task.kind, task.work, lower) or "")
-        submit(task.key, task.kind, task.title, keep_result, task.kind, "core.jobs:train_steps",
-               dict(train=task.fn, kwargs=kwargs, steps=task.steps), task.work)
-    follow(task.key)
-    st.button(_("Stop"), key=f"{task.key}_stop", icon=":material/stop:", on_click=stop, args=(task.key,),
-              help=_("Stops after the current iteration and keeps the curve so far."))
-    found = tickets()[task.key]
-    return Pending(status_line(found.job))
+        reason = _refusal(task.kind, task.work, lower)
+        if reason is not None or not pressed:  # the page drew the cost beside the button it offered
+            if not cost(task.kind, task.work, lower):
+                return Refused(reason or "")
+        if submit(task.key, task.kind, task.title, keep_result, task.kind, *_job(task), task.work) is None:
+            return Refused("")  # the pool's reason is drawn by submit
+    return _pending(task) or _kept(task) or Pending("")
+
+
+def _job(task: Task) -> tuple[str, dict]:
+    """What a worker runs for a training task, and its arguments."""
+    if task.reports:
+        return f"{task.fn.__module__}:{task.fn.__qualname__}", task.each[0]
+    return "core.jobs:train_steps", dict(train=task.fn, kwargs=task.each[0], steps=task.steps)
 
 
 def _waited(task: Task) -> Done | Refused:

@@ -25,11 +25,16 @@ _DATA: dict[tuple[str, str], FashionMNIST] = {}  # loaded once per worker, then 
 
 
 def dataset(data_dir: str | Path | None, device: str) -> FashionMNIST:
-    """FashionMNIST on `device`, loaded the first time this worker needs it."""
+    """FashionMNIST on `device`, loaded the first time this process (a worker, or the server) needs it."""
     key = (str(data_dir or ""), device)
     if key not in _DATA:
         _DATA[key] = fashion_mnist.load(data_dir or None, device)
     return _DATA[key]
+
+
+def forget_datasets() -> None:
+    """Drop every data set this process has loaded (the next run loads it again)."""
+    _DATA.clear()
 
 
 def _from_core(fn: Callable) -> Callable:

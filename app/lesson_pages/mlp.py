@@ -13,7 +13,7 @@ import runner
 import ui
 from core import costs, jobs, mlp, training
 from core.classifier import init_weights
-from core.i18n import _
+from core.i18n import N_, _
 
 text = ui.lesson_intro("mlp", jump_to_train=True)
 
@@ -102,33 +102,19 @@ button, cost = st.columns([1, 3], vertical_alignment="center")
 with cost:
     affordable = runner.cost("mlp_drift", drift_work, lambda fits: _(
         "Raise the batch size, or lower the hidden units or the epochs."))
-if button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not affordable,
-                 help=_("Trains four small runs on the CPU: scratch and concise, in float32 and in float64.")):
-    runner.forget("mlp_drift")  # an earlier measurement still in the pool would land over this one
-    st.session_state.get("pool_results", {}).pop("mlp_drift", None)  # and what it said is over
-    if runner.estimate("mlp_drift", drift_work) <= runner.INLINE_SECONDS:  # quick: here, now
-        with st.spinner(_("Training both versions in float32 and in float64…")):
-            st.session_state["mlp_drift_result"] = drift_settings, {
-                name: mlp.version_drift(dataset, dtype, **drift_settings)
-                for name, dtype in jobs.DRIFT_PRECISIONS.items()}
-    else:  # longer: in the server's pool, like a training run
-        runner.submit("mlp_drift", "mlp", _("Measure the drift"), runner.keep_result, "mlp_drift",
-                          "core.jobs:measure_drift", dict(measure=mlp.version_drift, kwargs=drift_settings,
-                                                            data_dir=live.data_dir() or None),
-                          drift_work)
-if runner.follow("mlp_drift"):
-    st.button(_("Stop"), key="mlp_drift_stop", icon=":material/stop:", on_click=runner.stop,
-              args=("mlp_drift",), help=_("Stops after the current epoch; a precision left unfinished is not shown."))
-pooled = st.session_state.get("pool_results", {}).get("mlp_drift")  # a measurement that has ended in the pool
-if pooled is not None:
-    pooled_settings, pooled_drifts, _seconds, reason = pooled
-    if pooled_drifts is None:  # said until the next press
-        st.error(_("The measurement failed: {reason}.").format(reason=reason))
-    elif len(pooled_drifts) < len(jobs.DRIFT_PRECISIONS):
+pressed = button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not affordable,
+                        help=_("Trains four small runs on the CPU: scratch and concise, in float32 and in float64."))
+drift = runner.run(runner.Task(
+    "mlp_drift", "mlp_drift", _("Measure the drift"), jobs.measure_drift,
+    (dict(measure=mlp.version_drift, kwargs=drift_settings, data_dir=live.data_dir() or None),), drift_work,
+    steps=2 * drift_settings["num_epochs"], reports=True, doing=_("Training both versions in float32 and in float64…"),
+    failed=N_("The measurement failed: {reason}."),
+    stop_help=N_("Stops after the current epoch; a precision left unfinished is not shown.")), start=pressed)
+if isinstance(drift, runner.Done):
+    if len(drift.results[0]) < len(jobs.DRIFT_PRECISIONS):
         st.info(_("The measurement was stopped before both precisions had finished: nothing to compare."))
     else:
-        st.session_state["mlp_drift_result"] = pooled_settings, pooled_drifts
-        del st.session_state["pool_results"]["mlp_drift"]
+        st.session_state["mlp_drift_result"] = drift.each[0]["kwargs"], drift.results[0]
 measured = st.session_state.get("mlp_drift_result")
 if measured is not None:
     shown, drifts = measured
