@@ -65,3 +65,47 @@ def test_shared_modules_import_no_lesson_and_lessons_import_only_earlier_ones():
                 continue
             assert own is not None, f"shared module {module} imports the lesson module {imported}"
             assert other <= own, f"{module} (lesson {own + 1}) imports a later lesson: {imported}"
+
+
+# what a page may use of app/runner.py: describe a task, run it, read its state, show a cost beside a button
+RUNNER_FOR_PAGES = {"run", "Task", "Done", "Pending", "Refused", "cost"}
+PAGES = sorted((ROOT / "app" / "lesson_pages").glob("*.py")) + [
+    ROOT / "app" / f"{name}.py" for name in ("broken_backward", "stepper", "autograd_graph")]  # one lesson's parts
+
+
+def runner_breaches(source: str) -> list[str]:
+    """What a page's source does that only the runner may: use the pool or its internals, read the session's
+    runs and results, choose between here and the pool itself, or draw a Stop of its own."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            found += [f"imports {n}" for n in names if n in ("core.pool", "core.worker")]
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "runner"
+              and node.attr not in RUNNER_FOR_PAGES):
+            found.append(f"runner.{node.attr}")
+        elif isinstance(node, ast.Constant) and node.value in ("pool_results", "tickets", "pending_calls"):
+            found.append(f"reads {node.value!r}")
+        elif isinstance(node, ast.Name) and node.id == "INLINE_SECONDS":
+            found.append("INLINE_SECONDS")
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "button"
+              and node.args and isinstance(node.args[0], ast.Call) and node.args[0].args
+              and isinstance(node.args[0].args[0], ast.Constant) and node.args[0].args[0].value == "Stop"):
+            found.append("draws its own Stop")
+    return found
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_a_page_runs_its_work_only_through_the_runner(page):
+    assert runner_breaches(page.read_text()) == []
+
+
+def test_the_runner_rule_finds_each_breach():
+    breaches = runner_breaches(
+        "import runner\nfrom core.pool import Pool\nimport streamlit as st\n"
+        "if runner.estimate('k', w) <= runner.INLINE_SECONDS: pass\n"
+        "st.session_state['pool_results'].pop('k')\nrunner.submit('k')\nrunner.tickets()\n"
+        "st.button(_('Stop'), on_click=runner.stop)\nrunner.run(runner.Task('k'))\n")
+    assert sorted(breaches) == sorted(["imports core.pool", "runner.estimate", "runner.INLINE_SECONDS",
+                                       "reads 'pool_results'", "runner.submit", "runner.tickets",
+                                       "draws its own Stop", "runner.stop"])
