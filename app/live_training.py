@@ -92,13 +92,12 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
         affordable = runner.cost(controls.scope, work, lower)
     start = left.button(_("Train"), type="primary", key=f"{key}_train", icon=":material/play_arrow:",
                         disabled=not affordable)
-    right.button(_("Stop"), key=f"{key}_stop", icon=":material/stop:", on_click=runner.stop, args=(key,),
-                 help=_("Stops after the current batch and keeps everything learned so far."))
-    if start:
-        title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
-        runner.submit(key, controls.scope, title, _land, controls.scope, "core.jobs:train_fashion",
-                          job_kwargs(settings, build), work, context=dict(settings=settings, prefix=key))
-    runner.follow(key, f"{key}_live")
+    title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
+    runner.run(runner.Task(key, controls.scope, title, jobs.train_fashion, (job_kwargs(settings, build),), work,
+                           steps=epochs, reports=True, here=False, keep=_land,
+                           context=dict(settings=settings, prefix=key), live_chart=f"{key}_live",
+                           stop_help=N_("Stops after the current batch and keeps everything learned so far.")),
+               start=start, stop_in=right)
     return st.session_state.get(f"{key}_run")
 
 

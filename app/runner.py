@@ -122,10 +122,7 @@ def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
 def submit(key: str, slug: str, title: str, on_end: Callable[[Ticket], None], kind: str, fn: str, kwargs: dict,
            work: Work, context: dict | None = None) -> Ticket | None:
     """Queue a run under `key`, stopping the session's previous run under it; None (with a message) if refused."""
-    old = tickets().get(key)
-    if old is not None and old.job.active:  # it stops after its current batch and is kept when it has
-        pool().cancel(old.job)
-        tickets()[f"{key}~{id(old)}"] = old
+    _replace(key)
     try:
         job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current())
     except TooCostly as err:
@@ -133,6 +130,14 @@ def submit(key: str, slug: str, title: str, on_end: Callable[[Ticket], None], ki
         return None
     tickets()[key] = Ticket(key, job, slug, title, on_end, context or {})
     return tickets()[key]
+
+
+def _replace(key: str) -> None:
+    """Stop the session's run under `key`, if it goes on: it is kept (under key~id) once it has stopped."""
+    old = tickets().pop(key, None)
+    if old is not None and old.job.active:  # it stops after its current batch and is kept when it has
+        pool().cancel(old.job)
+        tickets()[f"{key}~{id(old)}"] = old
 
 
 def stop(key: str) -> None:
@@ -227,6 +232,8 @@ def sidebar(here: str) -> None:
 def keep_result(found: Ticket) -> None:
     """Keep an ended run's arguments, result, seconds and message in the session, under its key."""
     job = found.job
+    if tickets().get(found.key) is not found:
+        return  # replaced by a newer run under its key: what it would say is no longer wanted
     if job.started is not None:  # a run stopped while it waited has nothing to show
         arguments = job.kwargs if job.fn != "core.jobs:train_steps" else job.kwargs["kwargs"]
         st.session_state.setdefault("pool_results", {})[found.key] = (arguments, job.result, job.seconds(),
@@ -261,6 +268,10 @@ class Task:
     # and hears Stop (a training run's fn is otherwise run by jobs.train_steps)
     failed: str = N_("The run failed: {reason}. Change a setting to try again.")  # said when it fails
     stop_help: str = N_("Stops after the current iteration and keeps the curve so far.")
+    here: bool = True  # may run in the page when quick (a run whose models and curves live on does not)
+    keep: Callable[[Ticket], None] | None = None  # what keeps a pooled run when it ends (default: keep_result)
+    context: dict = field(default_factory=dict)  # what `keep` needs besides the run
+    live_chart: str = ""  # the key of the live chart of its curves, drawn while it trains
 
 
 @dataclass(frozen=True)
@@ -283,26 +294,30 @@ class Refused:
     reason: str
 
 
-def run(task: Task, start: bool | None = None) -> Done | Pending | Refused | None:
+def run(task: Task, start: bool | None = None, stop_in: Any = None) -> Done | Pending | Refused | None:
     """Compute `task` here when its estimate on this server is within INLINE_SECONDS (kept for every session of
     this server), else in the server's pool; draw its progress, Stop and messages where the page calls this.
 
     By default a task runs whenever its arguments have no result yet. A training run the learner starts with a
     button is run with `start` (whether the button was pressed): pressed, it replaces the session's earlier run
     under its key; else this returns that run's state as it is (None if there is none), with the arguments it
-    was computed with, whatever the controls say now."""
+    was computed with, whatever the controls say now. Its Stop is drawn under its progress, or always in
+    `stop_in` (a column beside the button) when given."""
+    if stop_in is not None:  # beside the button that starts it, whether it runs or not
+        stop_in.button(_("Stop"), key=f"{task.key}_stop", icon=":material/stop:", on_click=stop,
+                       args=(task.key,), help=_(task.stop_help))
     if start is False:
-        return _latest(task)
+        return _latest(task, stop_in is None)
     if start:
-        forget(task.key)
+        _replace(task.key)
         st.session_state.setdefault("pool_results", {}).pop(task.key, None)
-    if estimate(task.kind, task.work) <= INLINE_SECONDS:
+    if task.here and estimate(task.kind, task.work) <= INLINE_SECONDS:
         done = _here(task)
         if start:  # kept for the reruns that follow, as a run from the pool is
             st.session_state["pool_results"][task.key] = (task.each[0], done.results[0], done.seconds, "")
         return done
     if task.steps:
-        return _training(task, bool(start))
+        return _training(task, bool(start), stop_in is None)
     return _waited(task)
 
 
@@ -367,20 +382,21 @@ def _kept(task: Task) -> Done | Refused | None:
     return Done([kept[1]], kept[2], (kept[0],))
 
 
-def _pending(task: Task) -> Pending | None:
-    """Draw the progress and Stop of the session's run under the task's key while it goes on."""
-    if not follow(task.key):
+def _pending(task: Task, with_stop: bool = True) -> Pending | None:
+    """Draw the progress (and Stop) of the session's run under the task's key while it goes on."""
+    if not follow(task.key, task.live_chart):
         return None
-    st.button(_("Stop"), key=f"{task.key}_stop", icon=":material/stop:", on_click=stop, args=(task.key,),
-              help=_(task.stop_help))
+    if with_stop:
+        st.button(_("Stop"), key=f"{task.key}_stop", icon=":material/stop:", on_click=stop, args=(task.key,),
+                  help=_(task.stop_help))
     return Pending(status_line(tickets()[task.key].job))
 
 
-def _latest(task: Task) -> Done | Pending | Refused | None:
-    return _pending(task) or _kept(task)
+def _latest(task: Task, with_stop: bool) -> Done | Pending | Refused | None:
+    return _pending(task, with_stop) or _kept(task)
 
 
-def _training(task: Task, pressed: bool) -> Done | Pending | Refused:
+def _training(task: Task, pressed: bool, with_stop: bool) -> Done | Pending | Refused:
     kwargs = task.each[0]
     found = tickets().get(task.key)
     if found is not None and not found.job.active and not found.kept:  # it ended since this script run began
@@ -394,9 +410,10 @@ def _training(task: Task, pressed: bool) -> Done | Pending | Refused:
         if reason is not None or not pressed:  # the page drew the cost beside the button it offered
             if not cost(task.kind, task.work, lower):
                 return Refused(reason or "")
-        if submit(task.key, task.kind, task.title, keep_result, task.kind, *_job(task), task.work) is None:
+        if submit(task.key, task.kind, task.title, task.keep or keep_result, task.kind, *_job(task), task.work,
+                  task.context) is None:
             return Refused("")  # the pool's reason is drawn by submit
-    return _pending(task) or _kept(task) or Pending("")
+    return _pending(task, with_stop) or _kept(task) or Pending("")
 
 
 def _job(task: Task) -> tuple[str, dict]:
