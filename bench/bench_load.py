@@ -6,12 +6,13 @@ epochs per second of many runs against one run alone. Loopback only; bounded in 
     python bench/bench_load.py --short          # 5 learners, one epoch each, cold, no speed ratios: what CI runs
     python bench/bench_load.py --check          # exit 1 if a target is missed
 
-Targets (issue 11): with every slot busy, opening a lesson page takes at most 1.5x its time on the same server
-without training, at the 95th percentile; the runs together achieve at least 0.9x the epochs per second of one run
-alone. Both are measured side by side in one run: first one run alone (twice, back to back), then the browsing
-learners alone, then the same browsing with the trainers, whose pages are already open, pressing Train at once.
-The browsing learners follow the same seeded script of pages in both phases; only page opens that start while runs
-are still going count as loaded.
+Targets (issue 22): with every slot busy, opening each page takes at most 1.5x its time on the same server
+without training, at the median and at the 95th percentile; the runs together achieve at least 0.95x the epochs
+per second of one run alone. Both are measured side by side in one run, after a warm-up: first one run alone
+(twice, back to back), then the readers alone, then the same readers while the trainers, whose pages are already
+open, press Train at once. Each reader goes round every page in its own seeded order, reading a while after each
+open, the same way in both phases: without training for as long as the training is expected to last (from the
+run alone), then for as long as it lasts; only opens that start while runs are still going count as loaded.
 """
 
 import argparse
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,12 +125,15 @@ class Class:
         await learner.close()
         return {"pressed": pressed, "started": started, "ended": ended}
 
-    async def browse(self, seed: int, until: list[float] | None) -> list[tuple[float, float, str]]:
-        """One learner reading: open a page, read, sometimes move a control; (start, seconds, page) per open."""
+    async def browse(self, seed: int, done: Callable[[int], bool], pages: list[str] = PAGES
+                     ) -> list[tuple[float, float, str]]:
+        """One reader: each of `pages` in turn, in an order of its own, reading after each open and sometimes
+        moving a control, until done(opens so far); (start, seconds, page) per open."""
         rng = random.Random(seed)
+        order = rng.sample(pages, len(pages))
         opens = []
-        for _ in range(self.args.actions):
-            page = rng.choice(PAGES)
+        while not done(len(opens)):
+            page = order[len(opens) % len(order)]
             learner = Learner(self.url, page)
             begun = time.perf_counter()
             opens.append((begun, await learner.open(), page or "home"))
@@ -138,8 +143,6 @@ class Class:
             self.errors += learner.errors
             await learner.close()
             await asyncio.sleep(rng.uniform(*self.args.think))
-            if until is not None and until and time.perf_counter() > until[0]:
-                break  # the training is over: later opens would not be under load
         return opens
 
 
@@ -163,9 +166,18 @@ async def measure(args: argparse.Namespace) -> dict:
             alone = [await group.train(await group.ready(replicas[0])) for _ in range(2)]
             alone_rate = 2 * args.epochs / (alone[-1]["ended"] - alone[0]["pressed"])
 
-        browsers = range(args.learners - args.trainers)
-        say("browsing without training")
-        idle = [o for opens in await asyncio.gather(*(group.browse(i, None) for i in browsers)) for o in opens]
+        readers = range(args.learners - args.trainers)
+        if args.short:  # each page opened once, the readers sharing them out
+            say("reading without training: every page once")
+            shares = [PAGES[i::len(readers)] for i in readers]
+            reads = [group.browse(i, lambda n, share=share: n >= len(share), share)
+                     for i, share in zip(readers, shares)]
+        else:  # as long as the training below should last
+            lasting = args.trainers * args.epochs / (args.slots_per_server * max(1, args.replicas) * alone_rate)
+            say(f"reading without training for {lasting:.0f} s")
+            until = time.perf_counter() + lasting
+            reads = [group.browse(i, lambda n: time.perf_counter() > until) for i in readers]
+        idle = [o for opens in await asyncio.gather(*reads) for o in opens]
 
         end_of_training: list[float] = []
 
@@ -177,14 +189,16 @@ async def measure(args: argparse.Namespace) -> dict:
             end_of_training.append(max(r["ended"] for r in runs))
             return runs
 
-        say("browsing while the trainers train")
-        runs, *opens = await asyncio.gather(trainers(), *(group.browse(i, end_of_training) for i in browsers))
+        say("reading while the trainers train")
+        runs, *opens = await asyncio.gather(trainers(), *(group.browse(i, lambda n: bool(end_of_training))
+                                                          for i in readers))
         first_press, last_end = min(r["pressed"] for r in runs), max(r["ended"] for r in runs)
         loaded = [o for per in opens for o in per if first_press <= o[0] <= last_end]
         rate = args.trainers * args.epochs / (last_end - first_press)
 
         memory.append(server_memory(process.pid))
-        return {"memory": memory, "idle": [s for _, s, _ in idle], "loaded": [s for _, s, _ in loaded],
+        return {"memory": memory, "idle": [(page, s) for _, s, page in idle],
+                "loaded": [(page, s) for _, s, page in loaded],
                 "alone_rate": alone_rate, "rate": rate, "waits": [r["started"] - r["pressed"] for r in runs],
                 "times": [r["ended"] - r["pressed"] for r in runs], "errors": group.errors,
                 "runs": len(runs), "slots": args.slots_per_server * max(1, args.replicas)}
@@ -199,18 +213,27 @@ def report(m: dict, args: argparse.Namespace) -> list[str]:
     print(f"{where}: {args.learners} learners, {args.trainers} train the MLP ({args.hidden} hidden units, "
           f"{args.epochs} epoch(s)) on {m['slots']} training slots, {args.learners - args.trainers} open pages and "
           f"move controls, reading {args.think[0]:g}-{args.think[1]:g} s between actions")
-    print(f"{'':34} {'without training':>17} {'every slot busy':>16} {'ratio':>7} {'target':>8}")
     idle, loaded = m["idle"], m["loaded"]
-    for name, fn in (("page open p50 (s)", statistics.median), ("page open p95 (s)", p95)):
-        if loaded:
-            print(f"{name:34} {fn(idle):17.2f} {fn(loaded):16.2f} {fn(loaded) / fn(idle):7.2f} "
-                  f"{'<= 1.5' if 'p95' in name else '':>8}")
+    print(f"{'page open (s)':20} {'p50 idle':>9} {'loaded':>7} {'ratio':>6}   {'p95 idle':>9} {'loaded':>7} "
+          f"{'ratio':>6}   {'opens':>9}")
+    missed = []
+    for page in ["home", *PAGES[1:], "all pages"]:
+        without = [s for p, s in idle if p == page or page == "all pages"]
+        under = [s for p, s in loaded if p == page or page == "all pages"]
+        if not without or not under:
+            print(f"{page:20} {'(no open ' + ('while training)' if without else 'without training)'):>60}")
+            continue
+        ratios = statistics.median(under) / statistics.median(without), p95(under) / p95(without)
+        print(f"{page:20} {statistics.median(without):9.2f} {statistics.median(under):7.2f} {ratios[0]:6.2f}   "
+              f"{p95(without):9.2f} {p95(under):7.2f} {ratios[1]:6.2f}   {len(without):4} {len(under):4}")
+        if page != "all pages" and max(ratios) > 1.5 and not args.short:  # --short: cold, a few opens
+            missed.append(f"{page} open")
+    print(f"{'target':20} {'':17} {'<= 1.5':>6}   {'':17} {'<= 1.5':>6}")
     if m["alone_rate"] is not None:
-        print(f"{'epochs per second, all runs':34} {m['alone_rate']:17.3f} {m['rate']:16.3f} "
-              f"{m['rate'] / m['alone_rate']:7.2f} {'>= 0.9':>8}   (left: one run alone)")
+        print(f"epochs per second, all runs: {m['rate']:.3f} against {m['alone_rate']:.3f} for one run alone: "
+              f"{m['rate'] / m['alone_rate']:.2f} (target >= 0.95)")
     else:
-        print(f"{'epochs per second, all runs':34} {'(not measured)':>17} {m['rate']:16.3f}   (--short runs no "
-              "run alone)")
+        print(f"epochs per second, all runs: {m['rate']:.3f} (--short runs no run alone)")
     print(f"page opens: {len(idle)} without training, {len(loaded)} while runs went on")
     print(f"queue wait (s): median {statistics.median(m['waits']):.1f}, max {max(m['waits']):.1f}; run time from "
           f"Train (s): median {statistics.median(m['times']):.1f}, max {max(m['times']):.1f}; "
@@ -219,10 +242,7 @@ def report(m: dict, args: argparse.Namespace) -> list[str]:
           f"{'at the start (--short)' if args.short else 'once warm'}, {m['memory'][1]:.0f} at the end")
     for error in m["errors"][:5]:
         print("  error:", error)
-    missed = []
-    if loaded and p95(loaded) > 1.5 * p95(idle):
-        missed.append("page open p95")
-    if m["alone_rate"] is not None and m["rate"] < 0.9 * m["alone_rate"]:
+    if m["alone_rate"] is not None and m["rate"] < 0.95 * m["alone_rate"]:
         missed.append("epochs per second")
     if m["errors"]:
         missed.append("errors")
@@ -238,10 +258,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=6,
                         help="per run: 8 runs of 6 keep 2 slots busy about as long as the browsing goes on")
     parser.add_argument("--hidden", type=int, default=256)
-    parser.add_argument("--actions", type=int, default=4, help="page opens per browsing learner")
     parser.add_argument("--replicas", type=int, default=0)
-    parser.add_argument("--think-min", type=float, default=5.0, help="seconds a learner reads a page, at least")
-    parser.add_argument("--think-max", type=float, default=15.0, help="and at most")
+    parser.add_argument("--think-min", type=float, default=2.0, help="seconds a reader reads a page, at least")
+    parser.add_argument("--think-max", type=float, default=6.0, help="and at most")
     parser.add_argument("--short", action="store_true", help="5 learners, 3 train one epoch, on a cold server (no "
                         "warm-up) and without the run-alone baseline: it checks that a class works, not its speed; "
                         "CI's version")
@@ -249,8 +268,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)
     if args.short:
-        args.learners, args.trainers, args.epochs, args.hidden, args.actions = 5, 3, 1, 128, 2
-        args.think_min, args.think_max = 1.0, 3.0
+        args.learners, args.trainers, args.epochs, args.hidden = 5, 3, 1, 128
+        args.think_min, args.think_max = 0.5, 1.5
     args.think = (args.think_min, args.think_max)
     cores = len(os.sched_getaffinity(0))
     args.slots_per_server = max(1, cores // args.replicas) if args.replicas else cores
