@@ -45,8 +45,8 @@ class LiveRun:
 
 @st.cache_resource(show_spinner=False, max_entries=4)  # data() draws the spinner, in the learner's language
 def load_data(user_dir: str, device: str) -> FashionMNIST:
-    # the process's one copy: a drift measured in the page (core.jobs.measure_drift) reads the same
-    return jobs.dataset(user_dir or None, device)
+    # the process's one copy: what a page computes from the data set in a job function reads the same
+    return fashion_mnist.shared(user_dir or None, device)
 
 
 def data_dir() -> str:

@@ -143,3 +143,20 @@ def load(user_dir: str | Path | None = None, device: torch.device | str = "cpu",
     images = [s.data.reshape(len(s.data), -1).to(device).float().div_(255) for s in splits]  # (n, 784)
     labels = [s.targets.to(device) for s in splits]
     return FashionMNIST(images[0], labels[0], images[1], labels[1], source)
+
+
+_SHARED: dict[tuple[str, str], "FashionMNIST"] = {}
+
+
+def shared(data_dir: str | Path | None, device: str) -> "FashionMNIST":
+    """FashionMNIST on `device`, loaded the first time this process (a pool worker, or the server) needs it,
+    then the same read-only copy for every run and page: nothing may modify it."""
+    key = (str(find_root(data_dir or None)[0]), device)  # the folder found: a path typed and "" may be the same
+    if key not in _SHARED:
+        _SHARED[key] = load(data_dir or None, device)
+    return _SHARED[key]
+
+
+def forget_shared() -> None:
+    """Drop every data set this process has loaded (the next use loads it again)."""
+    _SHARED.clear()

@@ -21,20 +21,10 @@ from core.i18n import N_, _
 from core.training import new_history, predict, train_versions
 from core.worker import Progress
 
-_DATA: dict[tuple[str, str], FashionMNIST] = {}  # loaded once per worker, then reused by every run it trains
-
 
 def dataset(data_dir: str | Path | None, device: str) -> FashionMNIST:
-    """FashionMNIST on `device`, loaded the first time this process (a worker, or the server) needs it."""
-    key = (str(data_dir or ""), device)
-    if key not in _DATA:
-        _DATA[key] = fashion_mnist.load(data_dir or None, device)
-    return _DATA[key]
-
-
-def forget_datasets() -> None:
-    """Drop every data set this process has loaded (the next run loads it again)."""
-    _DATA.clear()
+    """FashionMNIST on `device`: the process's one copy (fashion_mnist.shared)."""
+    return fashion_mnist.shared(data_dir, device)
 
 
 def _from_core(fn: Callable) -> Callable:

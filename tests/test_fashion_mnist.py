@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from core import fashion_mnist as fm
-from core import jobs
 from fashion_fixtures import real_data_or_skip, write_tiny
 from helpers import open_page, open_with_data
 from live_training import load_data
@@ -115,10 +114,10 @@ def test_a_4000_character_directory_on_the_page_is_a_message():
 def fresh_data_cache():
     """The data set is cached per process; clear it before and after, so no other test sees this one's data."""
     load_data.clear()
-    jobs.forget_datasets()
+    fm.forget_shared()
     yield
     load_data.clear()
-    jobs.forget_datasets()
+    fm.forget_shared()
 
 
 def test_hosted_mode_takes_the_directory_from_the_server_only(tiny_dir, monkeypatch, fresh_data_cache):

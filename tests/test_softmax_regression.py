@@ -15,7 +15,7 @@ from core.fashion_mnist import CLASSES
 from core.softmax_regression import data, derivation, tutorial
 from core.training import train_epochs
 from fashion_fixtures import real_data_or_skip, write_tiny
-from helpers import chart_traces, open_with_data, train
+from helpers import chart_traces, open_with_data, send_to_pool, train
 
 
 @pytest.fixture
@@ -202,6 +202,16 @@ def test_page_shows_the_data_the_derivation_and_the_bug_before_any_training(tiny
     at.button(key="sm_tutorial_start").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("the summed loss of the epoch's last batch" in m.value for m in at.markdown)
+
+
+def test_the_tutorials_epoch_goes_to_the_pool_when_long_and_shows_what_the_page_would_have(tiny_dir, monkeypatch):
+    submitted = send_to_pool(monkeypatch)
+    at = open_with_data("softmax_regression", tiny_dir)
+    at.button(key="sm_tutorial_start").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "softmax_tutorial" in submitted
+    expected = tutorial.tutorial_run(fm.load(tiny_dir, download=False), num_epochs=1, lr=0.1, batch_size=256, seed=0)
+    assert any(f"prints **{expected.epoch_values['printed loss'][-1]:.1f}**" in m.value for m in at.markdown)
 
 
 def test_a_preset_puts_the_tutorials_settings_into_the_controls(tiny_dir):

@@ -9,11 +9,11 @@ import checkpoints
 import exercises
 import history
 import live_training as live
+import runner
 import ui
 from core import classifier, costs, fashion_mnist, jobs, predictions, training
 from core import softmax_regression as sr
 from core.checkpoints import pair_option
-from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
 from core.i18n import _
 from core.softmax_regression import data, derivation, tutorial
@@ -28,11 +28,6 @@ def to_tensor_example(user_dir: str) -> dict:
 @st.cache_data(show_spinner=_("Timing a DataLoader…"), max_entries=8)
 def loading_times(user_dir: str, device: str, _dataset: FashionMNIST) -> data.LoadingTimes:
     return data.loading_times(fashion_mnist.find_root(user_dir or None, download=False)[0], _dataset)
-
-
-@st.cache_data(show_spinner=_("Training as the tutorial does, for one epoch…"), max_entries=8)
-def tutorial_run(user_dir: str, device: str, seed: int, _dataset: FashionMNIST) -> Curves:
-    return tutorial.tutorial_run(_dataset, num_epochs=1, lr=0.1, batch_size=256, seed=seed)
 
 
 text = ui.lesson_intro("softmax_regression", jump_to_train=True)
@@ -102,8 +97,15 @@ st.caption(_("For comparison: ln 10 = {ln_10:.4f}, ln 2560 = {ln_2560:.4f}, 1/25
     ln_10=math.log(10), ln_2560=math.log(2560), inverse=1 / 256))
 if st.button(_("Run the tutorial's loop for one epoch"), key="sm_tutorial_start", icon=":material/play_arrow:"):
     st.session_state["sm_tutorial_shown"] = True
-if st.session_state.get("sm_tutorial_shown"):
-    bugged = tutorial_run(user_dir, str(device), seed, dataset)
+ran = None
+if st.session_state.get("sm_tutorial_shown"):  # in the pool when the server is slow (a minute on a busy one)
+    root = str(fashion_mnist.find_root(user_dir or None, download=False)[0])  # the files, not the field's text
+    ran = runner.run(runner.Task(
+        "sm_tutorial", "softmax_tutorial", _("Run the tutorial's loop for one epoch"), tutorial.tutorial_epoch,
+        (dict(data_dir=root, device=str(device), seed=seed),), costs.fashion_training(None, 256, 1),
+        doing=_("Training as the tutorial does, for one epoch…")))
+if isinstance(ran, runner.Done):
+    bugged = ran.results[0]
     m, split = bugged.epoch_values["last batch size"][-1], bugged.outputs["last batch"]
     correct, m_ln_m, gap = split["correct loss, summed"], split["m ln m"], split["gap, m ln(S/m) - sum ln S_i"]
     st.markdown(_("With the tutorial's settings (learning rate 0.1, batches of 256) and seed {seed}, one epoch: it "
@@ -114,7 +116,8 @@ if st.session_state.get("sm_tutorial_shown"):
     st.caption(_("{correct:.2f} + {m_ln_m:.2f} + {gap:.2f} = {total:.2f}. With a correct softmax, the same weights "
                  "give these {m} images a loss of {per_image:.3f} per image.").format(
         correct=correct, m_ln_m=m_ln_m, gap=gap, total=correct + m_ln_m + gap, m=m, per_image=correct / m))
-ui.show_source(tutorial.tutorial_run, tutorial.tutorial_cross_loss, tutorial.loss_split, tutorial.first_batch_losses,
+ui.show_source(tutorial.tutorial_epoch, tutorial.tutorial_run, tutorial.tutorial_cross_loss, tutorial.loss_split,
+               tutorial.first_batch_losses,
                height=360)
 
 st.header(text.title("Why frameworks fuse softmax into the loss"))

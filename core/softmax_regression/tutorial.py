@@ -8,6 +8,7 @@ import math
 
 import torch
 
+from core import fashion_mnist
 from core.classifier import init_weights
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
@@ -94,3 +95,9 @@ def tutorial_run(data: FashionMNIST, num_epochs: int = 1, lr: float = 0.1, batch
                                                                data.test_labels))
     history.outputs["last batch"] = loss_split(O, y)
     return history
+
+
+def tutorial_epoch(data_dir: str, device: str, seed: int) -> Curves:
+    """tutorial_run for one epoch with the tutorial's settings, on the data set in `data_dir` (the folder
+    fashion_mnist.find_root found): what the page shows, computed in the page or in a pool worker."""
+    return tutorial_run(fashion_mnist.shared(data_dir, device), num_epochs=1, lr=0.1, batch_size=256, seed=seed)
