@@ -5,8 +5,8 @@ a training run) and `run` answers with one state: `Done` (the results and their 
 that waits or trains in the pool; its progress and Stop are drawn) or `Refused` (over the limit per run, or failed;
 the reason is drawn). The runner owns the choice between here and the pool (the estimate against INLINE_SECONDS),
 keeping results (`_computed` for what ran here, `_called` for what the pool computed while a page waited), the
-place in line, progress, Stop and the sidebar's line. Train and Stop of the FashionMNIST lessons use its
-`submit`, `follow` and `stop` directly (see live_training).
+place in line, progress, Stop and the sidebar's line. A training run started by a button (Train, Measure the
+drift) is `run(task, start=pressed)`; what keeps it when it ends is the task's `keep` function.
 
 A pooled run is submitted under a key (one per lesson and kind of run); the learner's session keeps a Ticket for it.
 While it waits or trains, fragments poll it once a second: on its lesson page with a live chart, in the sidebar of
@@ -143,13 +143,6 @@ def _replace(key: str) -> None:
 def stop(key: str) -> None:
     """Stop the session's run under `key`: at once if it waits; mid-run, it keeps what it has learned."""
     found = tickets().get(key)
-    if found is not None:
-        pool().cancel(found.job)
-
-
-def forget(key: str) -> None:
-    """Stop the session's run under `key` and drop it: what it would have produced is no longer wanted."""
-    found = tickets().pop(key, None)
     if found is not None:
         pool().cancel(found.job)
 
