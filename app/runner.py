@@ -266,6 +266,11 @@ class Task:
     context: dict = field(default_factory=dict)  # what `keep` needs besides the run
     live_chart: str = ""  # the key of the live chart of its curves, drawn while it trains
 
+    @property
+    def target(self) -> str:
+        """Its function as "module:function": the name a worker imports it by and its results are kept under."""
+        return f"{self.fn.__module__}:{self.fn.__qualname__}"
+
 
 @dataclass(frozen=True)
 class Done:
@@ -328,7 +333,7 @@ def _computed(target: str, kwargs: dict) -> Any:
 
 
 def _here(task: Task) -> Done:
-    target = f"{task.fn.__module__}:{task.fn.__qualname__}"
+    target = task.target
     started = time.perf_counter()
     if task.reports:  # a job of core.jobs, as a worker would run it, reporting to no one
         with st.spinner(task.doing) if task.doing else contextlib.nullcontext():
@@ -412,7 +417,7 @@ def _training(task: Task, pressed: bool, with_stop: bool) -> Done | Pending | Re
 def _job(task: Task) -> tuple[str, dict]:
     """What a worker runs for a training task, and its arguments."""
     if task.reports:
-        return f"{task.fn.__module__}:{task.fn.__qualname__}", task.each[0]
+        return task.target, task.each[0]
     return "core.jobs:train_steps", dict(train=task.fn, kwargs=task.each[0], steps=task.steps)
 
 
@@ -428,7 +433,7 @@ def _waited(task: Task) -> Done | Refused:
         if key in done:
             done.move_to_end(key)
             return Done(copy.deepcopy(done[key]), 0.0)
-    name = f"{task.fn.__module__}:{task.fn.__qualname__}"
+    name = task.target
     kept = [results_cache.load(name, kwargs) for kwargs in task.each]  # computed by another process before
     if not any(result is results_cache.MISSING for result in kept):
         return Done(kept, time.perf_counter() - started)
