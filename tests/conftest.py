@@ -116,22 +116,33 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def keep_renderer(context, app_url: str) -> None:
+    """Keep a tab of the app's site open in `context`, as a learner keeps one: Chromium ends a site's renderer
+    process with its last tab, and each test's tab then started a new one that compiled the app's JavaScript
+    again (torch.nn's page opened in a new tab in 5.5 s with no other tab open, 3.7-4.3 s with this one, on
+    this 2-core machine). Its plain-text health check holds no Streamlit session. Every server the tests start
+    listens on 127.0.0.1, one site whatever the port."""
+    context.new_page().goto(f"{app_url}/_stcore/health")
+
+
 @pytest.fixture(scope="session")
-def context(browser):
+def context(browser, app_url):
     """The browser context the tests' tabs share, as a learner's tabs do: each tab is a Streamlit session of its
-    own, and its renderer has the app's JavaScript compiled (see CHROMIUM_ARGS). A test that needs a browser that
-    has never seen the app opens a context of its own."""
+    own, and its renderer has the app's JavaScript compiled (see CHROMIUM_ARGS and keep_renderer). A test that
+    needs a browser that has never seen the app opens a context of its own."""
     shared = browser.new_context(viewport={"width": 1400, "height": 1000})
+    keep_renderer(shared, app_url)
     yield shared
     shared.close()
 
 
 @pytest.fixture(scope="session")
-def stranger(browser):
+def stranger(browser, app_url):
     """A second browser context: another learner's browser, which shares no cookies, storage or tabs with the
     tests' own. Opened once: each test that needs one opens a tab in it (a new context is a new renderer process
     that compiles the app's JavaScript again, about 5 CPU-seconds each time)."""
     other = browser.new_context(viewport={"width": 1400, "height": 1400})
+    keep_renderer(other, app_url)
     yield other
     other.close()
 

@@ -140,13 +140,13 @@ def first_chart(page, title: str | None = None) -> tuple[str, list] | None:
     """The title and y values of the page's first drawn chart (or of the first one with `title`); None if it has
     none (a page whose only figures are images)."""
     looks = []
-    for _ in range(75):  # plotly draws after Streamlit has delivered the figures: wait until three looks agree
+    for _ in range(150):  # plotly draws after Streamlit has delivered the figures: wait until three looks agree
         charts = [(t, ys) for t, ys in page.evaluate(CHARTS) if any(ys)]
         looks = [*looks[-2:], charts]
         found = [chart for chart in charts if title is None or chart[0] == title]
         if len(looks) == 3 and looks[0] == looks[1] == looks[2] and (found or title is None):
             return found[0] if found else None
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(150)
     raise AssertionError(f"no chart {title or ''} stopped changing within 22 s")
 
 
