@@ -62,16 +62,17 @@ def test_diverging_learning_rate_is_a_message_not_a_trace(page, app_url):
 
 @pytest.fixture
 def mlp_page(page, app_url):
-    """The MLP page with one epoch set; skipped when the real data set is not installed."""
+    """The MLP page with one epoch of 64 hidden units set (the flow of a run is the same at 512, an eighth of the
+    arithmetic); skipped when the real data set is not installed."""
     real_data_or_skip()
-    page.goto(app_url + "/mlp")
+    page.goto(app_url + "/mlp?num_hiddens=64")
     epochs = page.get_by_label("epochs")
     epochs.fill("1")  # as soon as it shows: the page's first run has not drawn every control yet
     epochs.press("Enter")
     expect(page.get_by_text("held once on")).to_be_visible()
     settled(page)  # Train is pressed once the page has finished its rerun, as a learner would see it
     expect(page.get_by_test_id("stMultiSelect").filter(has_text="versions")).to_contain_text("scratch")
-    expect(page.get_by_role("slider", name="hidden units")).to_have_attribute("aria-valuetext", "512")  # not 16
+    expect(page.get_by_role("slider", name="hidden units")).to_have_attribute("aria-valuetext", "64")  # not 16
     return page
 
 
@@ -97,7 +98,8 @@ def test_stop_keeps_what_was_learned(mlp_page):
     epochs.press("Enter")
     expect(epochs).to_have_value("20")
     mlp_page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train").click()
-    expect(mlp_page.get_by_text("epoch 2 of 20")).to_be_visible(timeout=120_000)  # one epoch is done
+    # one epoch is done (a short epoch may pass between two looks of the progress line: any later one will do)
+    expect(mlp_page.get_by_text(re.compile(r"epoch ([2-9]|1[0-9]) of 20"))).to_be_visible(timeout=120_000)
     mlp_page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
     expect(mlp_page.get_by_text("Stopped early")).to_be_visible(timeout=60_000)
     expect(mlp_page.get_by_text("Confusion matrix")).to_be_visible()
