@@ -10,10 +10,12 @@ if str(ROOT) not in sys.path:  # so that pages can import the `core` package
 import streamlit as st  # noqa: E402
 
 import controls  # noqa: E402
+import live_training  # noqa: E402
 import progress  # noqa: E402
 import runner  # noqa: E402
+import session  # noqa: E402
 import ui  # noqa: E402
-from core import fashion_mnist, i18n  # noqa: E402
+from core import i18n  # noqa: E402
 from core.device import available_devices, describe_device  # noqa: E402
 from core.i18n import _  # noqa: E402
 from registry import LESSONS  # noqa: E402
@@ -56,11 +58,7 @@ with st.sidebar:
     if in_use is not None:
         st.caption(_("In use: **{device}**").format(device=describe_device(in_use)))
     sidebar.widget("seed")
-    if not fashion_mnist.hosted():  # on a shared server the data directory is the server's setting alone
-        st.text_input(_("FashionMNIST directory (optional)"), key="data_dir", placeholder=_("found automatically"),
-                      max_chars=fashion_mnist.MAX_PATH_CHARS,
-                      help=_("A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
-                             "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it."))
+    live_training.data_dir_field()
 
 pages = [st.Page(home, title=_("Home"), icon=":material/home:", default=True)]
 pages += [st.Page(lesson.page, title=_(lesson.title), icon=lesson.icon, url_path=lesson.slug) for lesson in LESSONS]
@@ -71,7 +69,7 @@ with st.sidebar:
     runner.pool()  # started with the server's first page, so its workers are ready by the first Train
     runner.sidebar(current.url_path)
     link = st.container()  # filled after the page has run, so the link holds its settings
-st.session_state["page_slug"] = ""
+session.learner().page = ""
 current.run()
 with link:
     controls.share_link()

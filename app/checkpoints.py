@@ -9,14 +9,10 @@ import math
 
 import streamlit as st
 
-import progress
+import session
 from core.checkpoints import check, explain, find
 from core.i18n import _
 from registry import LESSONS
-
-
-def _state(slug: str) -> dict[str, dict]:
-    return st.session_state.setdefault("checkpoints", {}).setdefault(slug, {})
 
 
 def ask(slug: str, checkpoint_id: str, truth: object, values: dict | None = None, pending: str = "",
@@ -32,17 +28,18 @@ def ask(slug: str, checkpoint_id: str, truth: object, values: dict | None = None
     prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
     key, question = f"{prefix}_cp_{checkpoint_id}", checkpoint.text(values)
     asked = f"{checkpoint.question.format(**values)} {context!r}"  # what a kept prediction answered, in any language
-    state = _state(slug)
-    kept = state.get(checkpoint_id)
-    changed = truth is not None and kept is not None and kept.get("truth") not in (None, repr(truth))
-    if kept and "answer" in kept and (kept["asked"] != asked or changed):
-        state[checkpoint_id] = kept = {"stale": True}
+    learner = session.learner()
+    kept = learner.prediction(slug, checkpoint_id)
+    changed = truth is not None and kept is not None and kept.truth not in (None, repr(truth))
+    if kept is not None and not kept.stale and (kept.asked != asked or changed):
+        learner.retract_prediction(slug, checkpoint_id)
+        kept = learner.prediction(slug, checkpoint_id)
 
     with st.container(border=True):
         st.markdown(":material/psychology_alt: " + _("**Predict, then run.** {question}").format(question=question))
-        if kept and "answer" in kept:
+        if kept is not None and not kept.stale:
             return _verdict(slug, checkpoint_id, kept, truth, values, pending)
-        if kept and kept.get("stale"):
+        if kept is not None:
             st.info(_("The settings changed since your last prediction: predict again."), icon=":material/sync:")
         with st.form(f"{key}_form", border=False):
             if checkpoint.kind == "choice":
@@ -56,39 +53,39 @@ def ask(slug: str, checkpoint_id: str, truth: object, values: dict | None = None
             commit = left.form_submit_button(_("Commit my prediction"), type="primary", key=f"{key}_commit")
             skip = right.form_submit_button(_("Skip: just show me"), key=f"{key}_skip")
         if skip:
-            state[checkpoint_id] = kept = {"answer": None, "asked": asked, "truth": None}
+            kept = learner.commit_prediction(slug, checkpoint_id, None, asked)
             return _verdict(slug, checkpoint_id, kept, truth, values, pending)
         if commit:
             if answer is None:
                 st.warning(_("Choose or enter a prediction first, then commit it."))
                 return False
-            state[checkpoint_id] = kept = {"answer": answer, "asked": asked, "truth": None}
+            kept = learner.commit_prediction(slug, checkpoint_id, answer, asked)
             return _verdict(slug, checkpoint_id, kept, truth, values, pending)
     return False
 
 
-def _verdict(slug: str, checkpoint_id: str, kept: dict, truth: object, values: dict, pending: str) -> bool:
+def _verdict(slug: str, checkpoint_id: str, kept: session.Prediction, truth: object, values: dict,
+             pending: str) -> bool:
     """Show the committed prediction and, once the truth is known, whether it was right and why."""
-    checkpoint = find(slug, checkpoint_id)
-    answer = kept["answer"]
+    checkpoint, learner = find(slug, checkpoint_id), session.learner()
+    answer = kept.answer
     if answer is not None:
         st.caption(_("Your prediction: **{answer}**").format(answer=checkpoint.show(answer)))
     if truth is None:
         st.info(pending or _("The verdict comes once the result is computed."), icon=":material/hourglass_top:")
         return True
-    kept["truth"] = repr(truth)
     if answer is None:
+        learner.judge_prediction(slug, checkpoint_id, repr(truth), None)
         st.info(_("Skipped. {explanation}").format(explanation=explain(checkpoint, truth, values)),
                 icon=":material/visibility:")
         return True
     try:
         verdict = check(checkpoint, answer, truth, values)
     except ValueError as err:
+        learner.judge_prediction(slug, checkpoint_id, repr(truth), None)
         st.warning(_("This prediction cannot be judged: {error}.").format(error=err))
         return True
-    if not kept.get("recorded"):  # one verdict, one record
-        progress.record(slug, f"checkpoint:{checkpoint_id}", verdict.correct)
-        kept["recorded"] = True
+    learner.judge_prediction(slug, checkpoint_id, repr(truth), verdict.correct)  # the first verdict is recorded
     if verdict.correct:
         st.success(_("**Right.** {explanation}").format(explanation=verdict.explanation),
                    icon=":material/check_circle:")

@@ -1,8 +1,9 @@
 """A lesson's settings on the page: widgets drawn from its table, kept in the session and in the URL.
 
-Each value lives in st.session_state["settings"][slug], outside any widget, so it survives a page switch (which
-forgets widget state) and a run that does not draw the widget. The URL's query parameters mirror the values that
-differ from the defaults, so a copied link reopens the page as it is; a link's values are checked on arrival.
+Each value lives in the learner's session (session.Learner.settings[slug]), outside any widget, so it survives a
+page switch (which forgets widget state) and a run that does not draw the widget. The URL's query parameters
+mirror the values that differ from the defaults, so a copied link reopens the page as it is; a link's values are
+checked on arrival.
 """
 
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+import session
 from core import i18n
 from core.i18n import _
 from core.settings import SHARED, Table
@@ -20,7 +22,7 @@ WIDGETS = {"int": "number", "float": "number", "bool": "toggle", "choice": "sele
 
 
 def store() -> dict[str, dict[str, Any]]:
-    return st.session_state.setdefault("settings", {})
+    return session.learner().settings
 
 
 class Controls:
@@ -35,7 +37,7 @@ class Controls:
                 params = {k: v for k, v in params.items() if k in SHARED.names}
             store()[scope], notices = table.from_params(params, ignore=ignore or ())
             if notices:  # kept as the link had them: notices() words them in the language on screen then
-                st.session_state[f"notices:{scope}"] = (params, ignore or ())
+                session.learner().notices[scope] = (params, ignore or ())
             for unknown in set(params) - set(table.names) - set(ignore or ()):
                 del st.query_params[unknown]  # said in a notice; a copied link should not carry it on
         self.values: dict[str, Any] = store()[scope]
@@ -45,7 +47,7 @@ class Controls:
 
     def notices(self) -> None:
         """Say which values from the link were changed or ignored (until the learner changes a control)."""
-        link = st.session_state.get(f"notices:{self.scope}")
+        link = session.learner().notices.get(self.scope)
         if link is not None:
             notices = self.table.from_params(*link)[1]
             st.warning(_("Some values in this link could not be used as they were:") + "\n\n"
@@ -55,8 +57,8 @@ class Controls:
         """Draw the setting's widget (its kind decides which, or a selectbox of `choices`) and return its value."""
         s = self.table[name]
         key = self.key(name)
-        if key not in st.session_state:  # first drawing, or back after a page switch: start from the kept value
-            st.session_state[key] = self.values[name]
+        if not session.has_widget(key):  # first drawing, or back after a page switch: start from the kept value
+            session.set_widget(key, self.values[name])
         common = dict(key=key, help=_(s.help) if s.help else None, on_change=self._changed, args=(name,))
         label = _(s.label)
         kind = "selectbox" if choices is not None else s.widget or WIDGETS[s.kind]
@@ -66,7 +68,7 @@ class Controls:
         # is a number's minimum and no version chosen, while the server computes with the kept values. A keyed
         # widget's identity leaves its default out, so giving it changes nothing else (and a browser that has a
         # value of its own keeps it).
-        kept = st.session_state[key]
+        kept = session.widget(key)
         if kind == "number":
             number = int if s.kind == "int" else float
             value = container.number_input(label, min_value=number(s.min), max_value=number(s.max), value=kept,
@@ -97,15 +99,15 @@ class Controls:
         return value
 
     def _changed(self, name: str) -> None:
-        self.values[name] = st.session_state[self.key(name)]
-        st.session_state.pop(f"notices:{self.scope}", None)
+        self.values[name] = session.widget(self.key(name))
+        session.learner().notices.pop(self.scope, None)
 
     def set(self, values: Mapping[str, Any]) -> None:
         """Put values into the controls (a preset, a restored run). Call from a button's on_click."""
         for name, value in values.items():
             if name in self.table.names:
                 self.values[name] = value
-                st.session_state[self.key(name)] = value
+                session.set_widget(self.key(name), value)
 
     def write_url(self) -> None:
         """Mirror the values that differ from the defaults in the URL's query parameters."""
@@ -124,7 +126,7 @@ class Controls:
 def lesson(slug: str, table: Table, prefix: str) -> Controls:
     """The controls of a lesson page; also puts the sidebar's settings back in the URL after a page switch."""
     controls = Controls(slug, table, prefix)
-    st.session_state["page_slug"] = slug
+    session.learner().page = slug
     shared().write_url()
     controls.notices()
     return controls
@@ -133,7 +135,7 @@ def lesson(slug: str, table: Table, prefix: str) -> Controls:
 def share_link() -> None:
     """Show the link to what is on screen (page, settings, seed, device), with Streamlit's copy button."""
     base = urlsplit(st.context.url or "http://localhost:8501/")
-    page = st.session_state.get("page_slug", "")
+    page = session.learner().page
     query = urlencode({k: st.query_params[k] for k in st.query_params})
     link = urlunsplit((base.scheme, base.netloc, f"/{page}", query, ""))
     st.caption(_("Link to these settings (copy it with the button at its right):"))

@@ -5,7 +5,7 @@ import inspect
 import pandas as pd
 import streamlit as st
 
-import progress
+import session
 import ui
 from core.charts import overlay_figure
 from core.exercises import EXERCISES
@@ -16,10 +16,11 @@ from core.sandbox import MAX_CODE_CHARS
 from registry import LESSONS
 
 
-def options(ex: Exercise, prefix: str) -> dict[str, object]:
-    """Return the page settings the exercise's inputs depend on (the MLP's activation), read from the session."""
+def options(ex: Exercise, slug: str) -> dict[str, object]:
+    """Return the lesson settings the exercise's inputs depend on (the MLP's activation), as its controls hold them."""
     names = [p for p in inspect.signature(ex.make_inputs).parameters if p != "seed"]
-    return {n: st.session_state[f"{prefix}_{n}"] for n in names if f"{prefix}_{n}" in st.session_state}
+    values = session.learner().settings.get(slug, {})
+    return {n: values[n] for n in names if n in values}
 
 
 def show_outcome(outcome: Outcome) -> None:
@@ -45,15 +46,15 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
     st.markdown(_("{task} Your code runs in a separate, limited process and is checked against autograd.").format(
         task=_(ex.task)))
     code = st.text_area(_("Your code"), value=ex.starter, key=f"{key}_code", height=240, max_chars=MAX_CODE_CHARS)
-    chosen = options(ex, prefix)
+    chosen, learner = options(ex, slug), session.learner()
     if st.button(_("Run and check"), key=f"{key}_run", type="primary"):
         with st.spinner(_("Running your code in the sandbox...")):
             outcome = check(ex, code, **chosen)
             trained = train_both(ex, code, data=data, **chosen) if outcome.passed and ex.train else None
-        st.session_state[f"{key}_result"] = (outcome, trained)
-        progress.record(slug, f"exercise:{ex.id}", outcome.passed)
-    if f"{key}_result" in st.session_state:
-        outcome, trained = st.session_state[f"{key}_result"]
+        learner.record_attempt(slug, ex.id, code, outcome, trained)
+    attempt = learner.attempt(slug, ex.id)
+    if attempt is not None:
+        outcome, trained = attempt.outcome, attempt.trained
         show_outcome(outcome)
         if isinstance(trained, str):
             st.warning(trained)
@@ -61,12 +62,12 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
             mine, reference = trained
             ui.chart(overlay_figure({_("your code"): mine, _("reference"): reference},
                                     title=_("Training with your code and with the reference")), key=f"{key}_curve")
-    shown = st.session_state.setdefault(f"{key}_hints", 0)
+    shown = learner.hints.get(key, 0)
     for i, hint in enumerate(ex.hints[:shown], start=1):
         st.info(_("Hint {i}: {hint}").format(i=i, hint=_(hint)))
     if shown < len(ex.hints) and st.button(_("Show hint {n} of {total}").format(n=shown + 1, total=len(ex.hints)),
                                            key=f"{key}_hint"):
-        st.session_state[f"{key}_hints"] = shown + 1
+        learner.open_hint(key)
         st.rerun()
     if st.toggle(_("Show the reference solution"), key=f"{key}_solution"):
         st.code(ex.reference_source(), language="python")

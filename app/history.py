@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import progress
+import session
 import ui
 from controls import Controls, shared
 from core import charts, runs
@@ -11,12 +12,10 @@ from core.curves import Curves
 from core.i18n import _
 from core.settings import SHARED, Table
 
-MAX_SHOWN = 6
-
 
 def of(slug: str) -> runs.RunHistory:
     """This session's history of one lesson."""
-    return st.session_state.setdefault("histories", {}).setdefault(slug, runs.RunHistory(slug))
+    return session.learner().history(slug)
 
 
 def run_settings(controls: Controls) -> dict:
@@ -34,33 +33,16 @@ def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: fl
     """
     if settings is None:
         settings = run_settings(controls)
-        last = st.session_state.setdefault("last_recorded", {})
-        if last.get(slug) == settings or any(r.settings == settings for r in of(slug).runs):
+        if not session.learner().first_time(slug, settings):
             return None
-        last[slug] = settings
     return keep(slug, controls.table, curves, seconds, device, settings, **status)
 
 
 def keep(slug: str, table: Table, curves: dict[str, Curves], seconds: float, device: str, settings: dict,
          **status) -> runs.Run:
     """Keep a run started with Train, from any page (a run that ends while its learner is elsewhere)."""
-    history = of(slug)
     settings = {k: settings[k] for k in [*table.run_names(), *SHARED.run_names()] if k in settings}
-    run = history.add(settings, curves, seconds=seconds, device=device, **status)
-    if run in history.runs:  # a new run joins the chart
-        shown = _shown(slug)
-        shown.append(run.number)
-        while len(shown) > MAX_SHOWN:
-            shown.remove(next((n for n in shown if not history.get(n).pinned), shown[0]))
-    return run
-
-
-def _shown(slug: str) -> list[int]:
-    """The runs on the comparison chart (kept outside the widget, so new runs can join it)."""
-    history = of(slug)
-    shown = st.session_state.setdefault("shown_runs", {}).setdefault(slug, [])
-    shown[:] = [n for n in shown if history.get(n) is not None]
-    return shown
+    return session.learner().add_run(slug, settings, curves, seconds, device, **status)
 
 
 def label(run: runs.Run, differing: list[str], controls: Controls) -> str:
@@ -88,10 +70,10 @@ def show(slug: str, controls: Controls) -> None:
     _table(history, differing, controls, key)  # the downloads below build their files only when clicked
     done = progress.store()  # read here: a download builds its file outside this script run
 
-    shown = _shown(slug)
-    st.session_state[f"{key}_compare"] = list(shown)
+    shown = session.learner().shown_runs(slug)  # kept outside the widget, so new runs can join it
+    session.set_widget(f"{key}_compare", list(shown))
     picked = st.multiselect(_("Compare on one chart"), list(names), format_func=names.get, key=f"{key}_compare",
-                            max_selections=MAX_SHOWN, on_change=_picked, args=(slug, f"{key}_compare"))
+                            max_selections=session.MAX_SHOWN, on_change=_picked, args=(slug, f"{key}_compare"))
     if picked:
         traces = {}
         for number in picked:
@@ -103,11 +85,12 @@ def show(slug: str, controls: Controls) -> None:
     cols = st.columns([2, 1, 1, 1, 1])
     number = cols[0].selectbox(_("Run"), list(names), index=len(names) - 1, format_func=names.get, key=f"{key}_pick")
     run = history.get(number)
-    cols[1].button(_("Unpin") if run.pinned else _("Pin"), key=f"{key}_pin", on_click=_pin, args=(run,),
+    cols[1].button(_("Unpin") if run.pinned else _("Pin"), key=f"{key}_pin", on_click=session.learner().pin_run,
+                   args=(slug, number),
                    help=_("Pinned runs stay on the chart and are never dropped to make room."))
     cols[2].button(_("Restore settings"), key=f"{key}_restore", on_click=_restore, args=(controls, run),
                    help=_("Put this run's settings back into the controls (and the sidebar's seed and device)."))
-    cols[3].button(_("Delete"), key=f"{key}_delete", on_click=history.delete, args=(number,))
+    cols[3].button(_("Delete"), key=f"{key}_delete", on_click=session.learner().delete_run, args=(slug, number))
     cols[4].download_button(_("This run (JSON)"), lambda: runs.to_json([run], done), f"{slug}-run-{number}.json",
                             "application/json", key=f"{key}_one_json", on_click="ignore")
     cols = st.columns(3)
@@ -138,12 +121,7 @@ def _table(history: runs.RunHistory, differing: list[str], controls: Controls, k
 
 
 def _picked(slug: str, widget: str) -> None:
-    shown = _shown(slug)
-    shown[:] = list(st.session_state[widget])
-
-
-def _pin(run: runs.Run) -> None:
-    run.pinned = not run.pinned
+    session.learner().compare(slug, session.widget(widget))
 
 
 def _restore(controls: Controls, run: runs.Run) -> None:
@@ -157,19 +135,18 @@ def _import(slug: str, controls: Controls, key: str) -> None:
     if upload is None:
         return
     token = (upload.name, upload.size, getattr(upload, "file_id", ""))
-    if st.session_state.get(f"{key}_imported") == token:  # each upload is imported once, not on every rerun
+    learner = session.learner()
+    if learner.imported.get(key) == token:  # each upload is imported once, not on every rerun
         return
-    st.session_state[f"{key}_imported"] = token
+    learner.imported[key] = token
     try:
         found, notices = runs.from_json(upload.getvalue(), slug, controls.table)
         done, progress_notices = runs.progress_from_json(upload.getvalue(), progress.known())
     except runs.ImportRefused as err:
         st.error(_("Nothing was imported: {reason}.").format(reason=err))
         return
-    progress.restore(done)
-    added = of(slug).import_runs(found)
-    _shown(slug).extend(r.number for r in added[-MAX_SHOWN:])
-    del _shown(slug)[:-MAX_SHOWN]
+    learner.restore_progress(done)
+    added = learner.import_runs(slug, found)
     if added:
         numbers = ", ".join(_("run {number}").format(number=r.number) for r in added)
         st.success(_("Imported {count} run(s) as {runs}.").format(count=len(added), runs=numbers))

@@ -2,7 +2,7 @@
 
 The data set is loaded once per process and device (st.cache_resource) and never modified. Training runs in the
 server's pool of worker processes (see runner), which send back curves and weights; models and their
-histories belong to one browser session (st.session_state), so two learners training at once never share one.
+histories belong to one browser session (session.Learner), so two learners training at once never share one.
 """
 
 import functools
@@ -16,6 +16,7 @@ import torch
 
 import history
 import runner
+import session
 import ui
 from controls import Controls
 from core import charts, fashion_mnist, jobs, predictions
@@ -49,9 +50,21 @@ def load_data(user_dir: str, device: str) -> FashionMNIST:
     return fashion_mnist.shared(user_dir or None, device)
 
 
+DATA_DIR = "data_dir"  # the key of the sidebar's field
+
+
+def data_dir_field() -> None:
+    """The sidebar's field for a folder of FashionMNIST (not on a hosted server: there only the server's counts)."""
+    if not fashion_mnist.hosted():
+        st.text_input(_("FashionMNIST directory (optional)"), key=DATA_DIR, placeholder=_("found automatically"),
+                      max_chars=fashion_mnist.MAX_PATH_CHARS,
+                      help=_("A folder holding FashionMNIST/raw/ with the four IDX files (or .gz). Left empty, the "
+                             "explorer looks in $FASHION_MNIST_DIR, then Debian's package, then downloads it."))
+
+
 def data_dir() -> str:
     """The directory the learner typed in the sidebar; never in hosted mode, where only the server's counts."""
-    return "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")
+    return "" if fashion_mnist.hosted() else session.widget(DATA_DIR, "")
 
 
 def data(device: torch.device) -> FashionMNIST:
@@ -98,7 +111,7 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
                            context=dict(settings=settings, prefix=key), live_chart=f"{key}_live",
                            stop_help=N_("Stops after the current batch and keeps everything learned so far.")),
                start=start, stop_in=right)
-    return st.session_state.get(f"{key}_run")
+    return session.learner().live.get(key)
 
 
 def job_kwargs(settings: dict, build: functools.partial) -> dict:
@@ -133,7 +146,7 @@ def _land(ticket: runner.Ticket) -> None:
     run.number = history.keep(ticket.slug, table, curves, job.seconds(), settings["device"], settings,
                               **status).number
     if runner.tickets().get(key) is ticket:  # not a run that a newer Train press replaced
-        st.session_state[f"{key}_run"] = run
+        session.learner().live[key] = run
 
 
 

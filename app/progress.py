@@ -1,22 +1,13 @@
-"""What this learner has done, per lesson: predictions committed and exercises passed, kept in the session."""
+"""What this learner has done, per lesson: predictions judged and exercises passed (kept by the session)."""
 
-import streamlit as st
-
+import session
 from core.checkpoints import CHECKPOINTS
 from core.exercises import EXERCISES
 
-KEY = "progress"  # st.session_state[KEY][slug][item] = True once done right (False: tried, not yet right)
-
 
 def store() -> dict[str, dict[str, bool]]:
-    """Return this session's progress, by lesson slug then item id."""
-    return st.session_state.setdefault(KEY, {})
-
-
-def record(slug: str, item: str, correct: bool) -> None:
-    """Remember an attempt at `item` ("checkpoint:<id>" or "exercise:<id>") of a lesson; a success stays a success."""
-    items = store().setdefault(slug, {})
-    items[item] = items.get(item, False) or correct
+    """Return this session's progress, by lesson slug then item id ("checkpoint:<id>" or "exercise:<id>")."""
+    return session.learner().progress
 
 
 def known() -> dict[str, set[str]]:
@@ -30,10 +21,3 @@ def counts(slug: str) -> tuple[int, int]:
     items, everything = store().get(slug, {}), known().get(slug, set())
     done = sum(1 for item in everything if item in items and (item.startswith("checkpoint:") or items[item]))
     return done, len(everything)
-
-
-def restore(imported: dict[str, dict[str, bool]]) -> None:
-    """Add imported progress to this session's (a success stays a success, on either side)."""
-    for slug, items in imported.items():
-        for item, correct in items.items():
-            record(slug, item, correct)

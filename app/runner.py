@@ -22,7 +22,6 @@ import importlib
 import os
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 import streamlit as st
 
 import controls
+import session
 import ui
 from core import charts, i18n, results_cache
 from core.costs import Work
@@ -82,11 +82,12 @@ class Ticket:
 
 def owner() -> str:
     """This browser session's name in the pool's line."""
-    return st.session_state.setdefault("pool_owner", uuid.uuid4().hex)
+    return session.learner().owner
 
 
 def tickets() -> dict[str, Ticket]:
-    return st.session_state.setdefault("tickets", {})
+    """This session's runs in the pool that are not replaced: those going on, and those ended since."""
+    return session.learner().tickets
 
 
 def land() -> None:
@@ -229,8 +230,7 @@ def keep_result(found: Ticket) -> None:
         return  # replaced by a newer run under its key: what it would say is no longer wanted
     if job.started is not None:  # a run stopped while it waited has nothing to show
         arguments = job.kwargs if job.fn != "core.jobs:train_steps" else job.kwargs["kwargs"]
-        st.session_state.setdefault("pool_results", {})[found.key] = (arguments, job.result, job.seconds(),
-                                                                      job.message)
+        session.learner().results[found.key] = (arguments, job.result, job.seconds(), job.message)
 
 
 @st.cache_resource(show_spinner=False)
@@ -238,6 +238,13 @@ def _called() -> tuple[threading.Lock, OrderedDict]:
     """What the pool computed for pages that waited for it, shared by every session of this server (each a pure
     function of its arguments), the 64 latest."""
     return threading.Lock(), OrderedDict()
+
+
+def forget_computed() -> None:
+    """Forget what the pool computed for pages that waited for it, as a server that has just started (tests)."""
+    lock, done = _called()
+    with lock:
+        done.clear()
 
 
 # ---- one way for a page to run its work ----------------------------------------------------------------------
@@ -308,11 +315,11 @@ def run(task: Task, start: bool | None = None, stop_in: Any = None) -> Done | Pe
         return _latest(task, stop_in is None)
     if start:
         _replace(task.key)
-        st.session_state.setdefault("pool_results", {}).pop(task.key, None)
+        session.learner().results.pop(task.key, None)
     if task.here and estimate(task.kind, task.work) <= INLINE_SECONDS:
         done = _here(task)
         if start:  # kept for the reruns that follow, as a run from the pool is
-            st.session_state["pool_results"][task.key] = (task.each[0], done.results[0], done.seconds, "")
+            session.learner().results[task.key] = (task.each[0], done.results[0], done.seconds, "")
         return done
     if task.steps:
         return _training(task, bool(start), stop_in is None)
@@ -370,7 +377,7 @@ def _refusal(kind: str, work: Work, lower: Callable[[float], str]) -> str | None
 
 def _kept(task: Task) -> Done | Refused | None:
     """The session's ended run under the task's key, whatever its arguments."""
-    kept = st.session_state.setdefault("pool_results", {}).get(task.key)
+    kept = session.learner().results.get(task.key)
     if kept is None:
         return None
     if kept[1] is None:
@@ -399,7 +406,7 @@ def _training(task: Task, pressed: bool, with_stop: bool) -> Done | Pending | Re
     found = tickets().get(task.key)
     if found is not None and not found.job.active and not found.kept:  # it ended since this script run began
         land()
-    kept = st.session_state.setdefault("pool_results", {}).get(task.key)
+    kept = session.learner().results.get(task.key)
     if kept is not None and kept[0] == kwargs:
         return _kept(task)
     if found is None or found.job.kwargs != _job(task)[1]:
@@ -437,7 +444,7 @@ def _waited(task: Task) -> Done | Refused:
     kept = [results_cache.load(name, kwargs) for kwargs in task.each]  # computed by another process before
     if not any(result is results_cache.MISSING for result in kept):
         return Done(kept, time.perf_counter() - started)
-    pending = st.session_state.setdefault("pending_calls", {})  # kind -> (key, job): this learner's, one a kind
+    pending = session.learner().waiting  # kind -> (key, job): this learner's, one a kind
     if task.kind in pending and pending[task.kind][0] != key:
         pool().cancel(pending.pop(task.kind)[1])
     if task.kind not in pending:

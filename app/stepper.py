@@ -2,17 +2,23 @@
 
 import streamlit as st
 
+import session
 import ui
 from core.backprop_numpy import stepper
 from core.i18n import _
 
-INDEX = "bp_step_index"  # the step shown; a plain session key, so it survives leaving the page
+SLIDER = "bp_step"  # the slider's key; the step shown is the session's (Learner.step), so it survives leaving the page
 
 
 def move(by: int, last: int) -> None:
     """Move the step shown by `by`, within 0..last (a button's callback, run before the slider is drawn)."""
-    st.session_state[INDEX] = min(max(st.session_state.get(INDEX, 0) + by, 0), last)
-    st.session_state["bp_step"] = st.session_state[INDEX]
+    learner = session.learner()
+    learner.step = min(max(learner.step + by, 0), last)
+    session.set_widget(SLIDER, learner.step)
+
+
+def _slid() -> None:
+    session.learner().step = session.widget(SLIDER)
 
 
 def show(seed: int, text: str) -> None:
@@ -20,16 +26,16 @@ def show(seed: int, text: str) -> None:
     st.markdown(text)
     steps = stepper.one_iteration(seed)  # a few small arrays: milliseconds, no cache needed
     last = len(steps) - 1
-    st.session_state.setdefault(INDEX, 0)
-    st.session_state.setdefault("bp_step", st.session_state[INDEX])
+    learner = session.learner()
+    if not session.has_widget(SLIDER):
+        session.set_widget(SLIDER, learner.step)
     left, middle, right = st.columns([1, 6, 1], vertical_alignment="bottom")
     left.button(_("← Previous"), key="bp_step_prev", on_click=move, args=(-1, last),
-                disabled=st.session_state[INDEX] == 0, width="stretch")
+                disabled=learner.step == 0, width="stretch")
     right.button(_("Next →"), key="bp_step_next", on_click=move, args=(1, last),
-                 disabled=st.session_state[INDEX] == last, width="stretch")
-    index = middle.select_slider(_("Step"), options=range(len(steps)), key="bp_step",
-                                 format_func=lambda i: f"{i + 1}. {_(steps[i].title)}",
-                                 on_change=lambda: st.session_state.update({INDEX: st.session_state["bp_step"]}))
+                 disabled=learner.step == last, width="stretch")
+    index = middle.select_slider(_("Step"), options=range(len(steps)), key=SLIDER,
+                                 format_func=lambda i: f"{i + 1}. {_(steps[i].title)}", on_change=_slid)
     step = steps[index]
     sizes = ", ".join(map(str, stepper.TINY.values()))
     st.caption(_("{call}: N, D_in, H, D_out = {sizes}, lr = {lr} for the update. Step {step} of {count}.").format(

@@ -202,6 +202,11 @@ class Pool:
         with self._lock:
             return sum(w.job is not None for w in self._workers), sum(len(q) for q in self._waiting.values())
 
+    def ready(self) -> bool:
+        """Whether every worker has started and is waiting for a run."""
+        with self._lock:
+            return all(w.ready for w in self._workers)
+
     def worker_pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._workers]

@@ -102,9 +102,7 @@ def fresh_server():
     runner = sys.modules.get("runner")
     if runner is not None:
         runner.pool().factors.clear()
-        lock, results = runner._called()
-        with lock:
-            results.clear()
+        runner.forget_computed()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+import session
+
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 # the placeholders Streamlit draws where a widget's, a chart's or the app's JavaScript is still loading: a page that
 # shows one has not finished drawing (a busy machine shows them for seconds)
@@ -42,6 +44,11 @@ def laid_out(page) -> None:
     """Wait until the page has been laid out again after a change of the viewport's size."""
     page.evaluate("() => { window.layoutLooks = 0; window.layoutSeen = null; }")
     page.wait_for_function(LAID_OUT, polling=200, timeout=30_000)
+
+
+def learner(at: AppTest) -> session.Learner:
+    """The learner of an AppTest's session (app/session.py): what the tests read of a session, never its raw keys."""
+    return at.session_state[session.KEY]
 
 
 def open_page(slug: str, query: dict[str, str] | None = None, lang: str | None = None) -> AppTest:
@@ -79,7 +86,7 @@ def train(at: AppTest, prefix: str, timeout: float = 120.0) -> AppTest:
     (in a browser a fragment polls for it)."""
     at.button(key=f"{prefix}_train").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    wait_for_job(at.session_state["tickets"][prefix].job, timeout)
+    wait_for_job(learner(at).tickets[prefix].job, timeout)
     return at.run()
 
 

@@ -109,3 +109,45 @@ def test_the_runner_rule_finds_each_breach():
     assert sorted(breaches) == sorted(["imports core.pool", "runner.estimate", "runner.INLINE_SECONDS",
                                        "reads 'pool_results'", "runner.submit", "runner.tickets",
                                        "draws its own Stop", "runner.stop"])
+
+
+# the session's keys a test may name: the learner's one key, and widget states AppTest has no method to set as a
+# browser would (a forged value for the data folder's field, a cell picked in the confusion chart)
+TEST_SESSION_KEYS = {"session.KEY", "DATA_DIR", "'sm_confusion'"}
+
+
+def session_breaches(source: str, allowed: set[str] = frozenset()) -> list[str]:
+    """Each use of `session_state` other than a subscript by one of `allowed` (as written in the source)."""
+    tree = ast.parse(source)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "session_state":
+            parent = parents.get(node)
+            if not (isinstance(parent, ast.Subscript) and parent.value is node
+                    and ast.unparse(parent.slice) in allowed):
+                written = ast.unparse(parent if parent is not None else node)
+                found.append((node.lineno, f"line {node.lineno}: {written}"))
+    return [breach for _, breach in sorted(found)]
+
+
+@pytest.mark.parametrize("module", sorted((ROOT / "app").rglob("*.py")), ids=lambda p: p.stem)
+def test_only_the_session_module_reads_or_writes_the_session_state(module):
+    """Every module of app/ goes through app/session.py's Learner and its widget helpers."""
+    if module.name != "session.py":
+        assert session_breaches(module.read_text()) == []
+
+
+@pytest.mark.parametrize("module", sorted((ROOT / "tests").glob("*.py")), ids=lambda p: p.stem)
+def test_tests_read_a_session_through_its_learner(module):
+    if module.name != "test_architecture.py":
+        assert session_breaches(module.read_text(), TEST_SESSION_KEYS) == []
+
+
+def test_the_session_rule_finds_each_breach():
+    source = ("import streamlit as st\nst.session_state['tickets'] = {}\nx = st.session_state.get('progress')\n"
+              "at.session_state[session.KEY]\nat.session_state['pool_results']\n")
+    assert session_breaches(source, TEST_SESSION_KEYS) == ["line 2: st.session_state['tickets']",
+                                                           "line 3: st.session_state.get",
+                                                           "line 5: at.session_state['pool_results']"]
+    assert len(session_breaches(source)) == 4

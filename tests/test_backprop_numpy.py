@@ -13,7 +13,7 @@ from core import costs
 from core.backprop_numpy import derivation
 from core.backprop_numpy import network as bp
 from core.backprop_numpy.gradcheck import FINITE_DIFF_TOL, check_gradients
-from helpers import chart_traces, open_page, send_to_pool, wait_for_job
+from helpers import chart_traces, learner, open_page, send_to_pool, wait_for_job
 from ui import prose
 
 TEXT = prose("backprop_numpy")
@@ -299,14 +299,14 @@ def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_
     # learning rate diverges at iteration 7, a run too short to watch)
     lesson.number_input(key="bp_num_iters").set_value(5000).run()
     assert not lesson.exception, [e.message for e in lesson.exception]
-    job = lesson.session_state["tickets"]["bp_train"].job
+    job = learner(lesson).tickets["bp_train"].job
     assert job.active and job.kwargs["kwargs"]["num_iters"] == 5000, (job.state, job.message)
     assert lesson.button(key="bp_train_stop") is not None
     assert lesson.get("progress")  # its place in line or its iterations, polled by a fragment
     assert lesson.header[-1].value  # the page below was drawn meanwhile: the derivation, the checks, exercises
     assert any("appear when the run above has ended" in i.value for i in lesson.info)
     # the gradient check went to the pool too, in a line of its own: the page did not wait for the training
-    assert submitted == ["backprop_numpy", "backprop_gradcheck"] and not lesson.session_state["pending_calls"]
+    assert submitted == ["backprop_numpy", "backprop_gradcheck"] and not learner(lesson).waiting
     # its errors are rounding noise (about 1e-9; another machine's BLAS gives another): the claim is the verdict,
     # each error under the check's bound
     assert any("Gradient check passed" in s.value for s in lesson.success)
@@ -322,7 +322,7 @@ def test_a_large_run_trains_in_the_pool_while_the_page_goes_on_and_lands_in_the_
     # the digits are rounding, and a claim about them would hold on one machine's BLAS only
     assert len(shown) == 5000 and shown[:500] == pytest.approx(expected.losses[:500], rel=1e-6)
     assert max(shown[500:]) < 1e-6
-    run = lesson.session_state["histories"]["backprop_numpy"].runs[-1]
+    run = learner(lesson).history("backprop_numpy").runs[-1]
     assert run.settings["num_iters"] == 5000 and run.status == "finished"
 
 
@@ -341,4 +341,4 @@ def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch)
     assert at.number_input(key="bp_num_iters").value == 500
     refusal = next(e.value for e in at.error if "over its limit" in e.value)
     assert re.search(r"Lower the iterations to (\d+)", refusal).group(1) == "250"
-    assert "bp_train" not in at.session_state["tickets"]
+    assert "bp_train" not in learner(at).tickets

@@ -8,6 +8,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+import session
 from core import predictions, runs
 from core.backprop_numpy import gradcheck
 from core.backprop_numpy.network import backward, forward, make_problem
@@ -31,7 +32,7 @@ from core.mlp import ahead_after, mlp
 from core.settings import SHARED
 from core.tensors_autograd import demos
 from core.torch_nn import SETTINGS as NN_SETTINGS
-from helpers import HOME, open_page
+from helpers import HOME, learner, open_page
 from registry import LESSONS
 
 try:
@@ -252,9 +253,9 @@ def test_dropout_checkpoint_right_then_stale_then_wrong_and_progress_on_home():
     assert p > 0  # so two train-mode calls draw two different masks
     at = commit(open_page("torch_nn"), "nn_cp_dropout_same", "no")
     assert any("Right" in s.value for s in at.success)
-    assert at.session_state["progress"] == {"torch_nn": {"checkpoint:dropout_same": True}}
+    assert learner(at).progress == {"torch_nn": {"checkpoint:dropout_same": True}}
     home = AppTest.from_file(HOME)
-    home.session_state["progress"] = at.session_state["progress"]
+    home.session_state[session.KEY] = learner(at)  # the same learner opens Home
     total = len(CHECKPOINTS["torch_nn"]) + len(EXERCISES.get("torch_nn", ()))
     assert f"Your progress: 1 of {total}" in [c.value for c in home.run().caption]
     at.switch_page("lesson_pages/linear_regression.py").run()

@@ -5,7 +5,7 @@ import torch
 from core import fashion_mnist as fm
 from fashion_fixtures import real_data_or_skip, write_tiny
 from helpers import open_page, open_with_data
-from live_training import load_data
+from live_training import DATA_DIR, load_data
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_an_unusable_directory_is_a_message_not_a_crash(bad, tmp_path, monkeypat
 
 def test_a_4000_character_directory_on_the_page_is_a_message():
     at = open_page("mlp")
-    at.session_state["data_dir"] = "d" * 4000  # the field keeps at most 500 characters of it
+    at.session_state[DATA_DIR] = "d" * 4000  # a forged value: the field keeps at most 500 characters of it
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("cannot be used (File name too long)" in e.value and "apt-get" in e.value for e in at.error)
@@ -124,7 +124,7 @@ def test_hosted_mode_takes_the_directory_from_the_server_only(tiny_dir, monkeypa
     monkeypatch.setenv(fm.HOSTED_VAR, "1")
     monkeypatch.setenv(fm.ENV_VAR, tiny_dir)
     at = open_page("softmax_regression")
-    assert not [t for t in at.text_input if t.key == "data_dir"]  # no field names a path
-    at.session_state["data_dir"] = "/somewhere/else"
+    assert not [t for t in at.text_input if t.key == DATA_DIR]  # no field names a path
+    at.session_state[DATA_DIR] = "/somewhere/else"  # a value for a field the page does not draw
     at.run()
     assert any("600 training" in c.value for c in at.caption)  # the server's directory, not the browser's

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from core import linear_regression as lr
-from helpers import chart_traces, open_page, send_to_pool, wait_for_job
+from helpers import chart_traces, learner, open_page, send_to_pool, wait_for_job
 
 
 @pytest.mark.parametrize("train", [lr.train_scratch, lr.train_concise])
@@ -67,7 +67,7 @@ def test_a_run_stopped_mid_epoch_keeps_the_epochs_that_finished():
 def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_history(monkeypatch):
     send_to_pool(monkeypatch)
     at = open_page("linear_regression", {"num_epochs": "8"})
-    jobs = [at.session_state["tickets"][f"lr_{v}"].job for v in ("scratch", "concise")]
+    jobs = [learner(at).tickets[f"lr_{v}"].job for v in ("scratch", "concise")]
     assert all(j.kwargs["kwargs"]["num_epochs"] == 8 for j in jobs), [j.state for j in jobs]
     assert at.get("progress") and at.button(key="lr_scratch_stop") is not None
     labels = [m.value for m in at.markdown]  # each run's progress is named; "The two versions" names them again
@@ -83,7 +83,7 @@ def test_long_runs_train_in_the_pool_while_the_page_goes_on_and_land_in_the_hist
     assert table["from scratch"].tolist() == pytest.approx([*expected["scratch"].outputs["w"],
                                                             expected["scratch"].outputs["b"]], rel=1e-5)
     assert chart_traces(at, "lr_loss")[1]["y"] == pytest.approx(expected["concise"].losses, rel=1e-5)
-    run = at.session_state["histories"]["linear_regression"].runs[-1]
+    run = learner(at).history("linear_regression").runs[-1]
     assert run.settings["num_epochs"] == 8 and run.status == "finished"
 
 
@@ -94,5 +94,5 @@ def test_a_run_over_the_servers_limit_is_refused_with_what_to_lower(monkeypatch)
     refusals = [e.value for e in at.error if "over its limit" in e.value]
     assert len(refusals) == 2, [e.value for e in at.error]  # each version says so
     epochs = [int(re.search(r"Lower the epochs to (\d+)", r).group(1)) if "epochs" in r else 0 for r in refusals]
-    assert all(e < 50 for e in epochs) and "lr_scratch" not in at.session_state.get("tickets", {})
+    assert all(e < 50 for e in epochs) and "lr_scratch" not in learner(at).tickets
     assert not at.table  # nothing learned is shown as if it had been

@@ -16,7 +16,7 @@ from core.classifier import init_weights
 from core.pool import Job, Pool
 from core.training import train_epochs
 from core.worker import describe
-from helpers import chart_traces, open_with_data, send_to_pool, train, wait_for_job, wait_until
+from helpers import chart_traces, learner, open_with_data, send_to_pool, train, wait_for_job, wait_until
 
 
 @pytest.mark.parametrize("activation", list(mlp.ACTIVATIONS))
@@ -119,7 +119,7 @@ def test_mlp_page_trains_scratch_and_concise_and_reports_divergence(tiny_dir):
     shown = [c.value.strip() for c in at.code]  # the loop that ran in the worker, and its call with the real arguments
     assert {inspect.getsource(f).strip() for f in (jobs.train_fashion, training.train_versions)} <= set(shown)
     call = next(c for c in shown if c.startswith("train_fashion("))
-    job = next(iter(at.session_state["tickets"].values())).job
+    job = next(iter(learner(at).tickets.values())).job
     assert "build=partial(mlp, num_hiddens=32, activation='relu', seed=0)" in call
     assert f"versions={job.kwargs['versions']!r}" in call and f"lr={job.kwargs['lr']!r}" in call
     at.select_slider(key="mlp_lr").set_value(5.0).run()
@@ -136,20 +136,20 @@ def test_a_run_replaced_by_a_second_train_press_is_stopped_and_kept_in_the_histo
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.number_input(key="mlp_num_epochs").set_value(50).run()
     at.button(key="mlp_train").click().run()
-    first = at.session_state["tickets"]["mlp"].job
+    first = learner(at).tickets["mlp"].job
     wait_until(lambda: first.fraction > 0.0, "the first run to be past its first batches", 60)
     at.number_input(key="mlp_num_epochs").set_value(1).run()
     at.button(key="mlp_train").click().run()
-    second = at.session_state["tickets"]["mlp"].job
+    second = learner(at).tickets["mlp"].job
     wait_for_job(first)
     wait_for_job(second)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    kept = at.session_state["histories"]["mlp"].runs
+    kept = learner(at).history("mlp").runs
     assert [(r.status, r.settings["num_epochs"]) for r in kept] == [("stopped", 50), ("finished", 1)], kept
     assert kept[0].curves["scratch"].losses  # what it learned before the second press
-    assert at.session_state["mlp_run"].settings["num_epochs"] == 1  # the page shows the newer run
-    assert not any("~" in key for key in at.session_state["tickets"])  # nothing left to keep
+    assert learner(at).live["mlp"].settings["num_epochs"] == 1  # the page shows the newer run
+    assert not any("~" in key for key in learner(at).tickets)  # nothing left to keep
 
 
 def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
@@ -168,7 +168,7 @@ def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
     assert not at.exception, [e.message for e in at.exception]
     assert [t["name"] for t in chart_traces(at, "mlp_drift_chart")] == [
         "float32: weight gap", "float32: logit gap", "float64: weight gap", "float64: logit gap"]
-    shown, drifts = at.session_state["mlp_drift_result"]
+    shown, drifts = learner(at).drift
     assert shown["num_epochs"] == 2 and len(drifts["float64"].values["weight gap"]) == 3
     assert max(drifts["float64"].values["weight gap"]) < 1e-10
     assert any("Before training the weights are identical" in c.value for c in at.caption)
@@ -191,13 +191,13 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(drift_i
     assert any("of training on this server" in c.value for c in at.caption)  # its cost, before the press
     at.button(key="mlp_drift_measure").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    job = at.session_state["tickets"]["mlp_drift"].job
+    job = learner(at).tickets["mlp_drift"].job
     assert job.fn == "core.jobs:measure_drift" and job.kwargs["kwargs"]["num_epochs"] == 2
     assert at.button(key="mlp_drift_stop") is not None  # and its progress, while the page goes on
     wait_for_job(job)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    shown, drifts = at.session_state["mlp_drift_result"]
+    shown, drifts = learner(at).drift
     expected = mlp.version_drift(fashion_mnist.load(tiny_dir, "cpu"), torch.float64, **shown)
     assert drifts["float64"].values["weight gap"] == pytest.approx(expected.values["weight gap"], abs=1e-12)
     assert [t["name"] for t in chart_traces(at, "mlp_drift_chart")][0] == "float32: weight gap"
@@ -208,15 +208,15 @@ def test_a_second_drift_press_replaces_the_first_measurement(drift_in_pool, monk
     at = drift_in_pool
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.button(key="mlp_drift_measure").click().run()
-    first = at.session_state["tickets"]["mlp_drift"].job
+    first = learner(at).tickets["mlp_drift"].job
     at.number_input(key="mlp_num_epochs").set_value(1).run()
     monkeypatch.setattr(runner, "INLINE_SECONDS", 1e9)  # the second, smaller one is measured in the page
     at.button(key="mlp_drift_measure").click().run()
-    assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1
+    assert learner(at).drift[0]["num_epochs"] == 1
     wait_for_job(first)
     at.run()
     assert first.state == "stopped"
-    assert at.session_state["mlp_drift_result"][0]["num_epochs"] == 1  # still the newer one, and no stale notice
+    assert learner(at).drift[0]["num_epochs"] == 1  # still the newer one, and no stale notice
     assert not any("nothing to compare" in i.value for i in at.info)
 
 
@@ -224,13 +224,13 @@ def test_a_drift_measurement_stopped_halfway_shows_nothing_to_compare(drift_in_p
     at = drift_in_pool
     at.select_slider(key="mlp_batch_size").set_value(16).run()
     at.button(key="mlp_drift_measure").click().run()
-    job = at.session_state["tickets"]["mlp_drift"].job
+    job = learner(at).tickets["mlp_drift"].job
     wait_until(lambda: job.fraction > 0.0, "the drift job to pass float32's first epoch")
     at.button(key="mlp_drift_stop").click().run()
     wait_for_job(job)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert job.state == "stopped" and "mlp_drift_result" not in at.session_state
+    assert job.state == "stopped" and learner(at).drift is None
     assert any("nothing to compare" in i.value for i in at.info)
 
 
@@ -247,11 +247,11 @@ def test_two_sessions_train_without_disturbing_each_other(tiny_dir):
         at.select_slider(key="mlp_num_hiddens").set_value(hidden).run()
         at.number_input(key="mlp_num_epochs").set_value(1).run()
         train(at, "mlp")
-    one, two = first.session_state["mlp_run"], second.session_state["mlp_run"]
+    one, two = learner(first).live["mlp"], learner(second).live["mlp"]
     assert one.models["scratch"] is not two.models["scratch"]
     assert one.models["scratch"].W1.shape[1] == 16 and two.models["scratch"].W1.shape[1] == 64
     first.run()
-    assert first.session_state["mlp_run"].settings["num_hiddens"] == 16  # untouched by the second session
+    assert learner(first).live["mlp"].settings["num_hiddens"] == 16  # untouched by the second session
 
 
 def test_a_failed_run_is_reported_not_raised(tiny_dir, monkeypatch):
@@ -266,4 +266,4 @@ def test_a_failed_run_is_reported_not_raised(tiny_dir, monkeypatch):
     assert not at.exception
     assert any("ran out of memory" in e.value and "smaller batch" in e.value for e in at.error)
     assert "Failed" in " ".join(m.value for m in at.markdown)
-    assert at.session_state["histories"]["mlp"].runs[-1].status == "failed"
+    assert learner(at).history("mlp").runs[-1].status == "failed"

@@ -43,7 +43,7 @@ def long_run(pool: Pool, owner: str):
 @pytest.fixture(scope="module")
 def pool():
     pool = Pool(slots=1, threads=1, nice=0)
-    until(lambda: pool._workers[0].ready)
+    until(pool.ready)
     yield pool
     pool.close()
 
@@ -102,7 +102,7 @@ def test_a_run_that_ignores_stop_is_ended_after_the_grace_and_its_worker_replace
     finally:
         pool.cancel_grace = 5.0
     assert submit(pool, "bo", 10) is not None
-    until(lambda: pool._workers[0].ready)
+    until(pool.ready)
 
 
 def test_a_run_has_the_same_digits_in_a_worker_and_in_the_page(pool):

@@ -121,11 +121,11 @@ def test_a_page_opened_in_a_new_process_takes_its_results_from_disk(folder, monk
     import runner
 
     st.cache_data.clear()  # what earlier tests of this process computed is in memory, not in this folder
-    runner._called()[1].clear()
+    runner.forget_computed()
     first = open_page("torch_optim")
     assert list(folder.glob("*.pickle"))
     st.cache_data.clear()  # as in a server that has just started: nothing in memory
-    runner._called()[1].clear()
+    runner.forget_computed()
     calls = []
 
     def not_again(*args, **kwargs):

@@ -7,7 +7,7 @@ import torch
 
 from core import figure_text
 from core import torch_nn as nl
-from helpers import chart_traces, open_page, send_to_pool
+from helpers import chart_traces, learner, open_page, send_to_pool
 
 
 def reference_gradients(model, X, y):
@@ -141,7 +141,7 @@ def test_the_runs_go_to_the_pool_when_long_and_are_kept_for_every_learner(monkey
     for key, trace in (("nn_loss", 1), ("nn_init", 0), ("nn_lr_1e3", 0)):
         shown = chart_traces(at, key)[trace]["y"]
         assert len(shown) == len(expected[key].losses) and shown == pytest.approx(expected[key].losses, rel=1e-3)
-    assert "pending_calls" not in at.session_state or not at.session_state["pending_calls"]
+    assert not learner(at).waiting
     second = open_page("torch_nn", {"num_iters": "60", "H": "30"})  # another learner, same settings
     assert len(submitted) == 1  # computed once for the server
     assert chart_traces(second, "nn_init")[0]["y"] == chart_traces(at, "nn_init")[0]["y"]

@@ -11,7 +11,7 @@ from core.optimizers import OPTIMIZERS
 from core.torch_optim import race as ol
 from core.torch_optim import six_points as sp
 from core.torch_optim import surfaces
-from helpers import chart_traces, open_page, send_to_pool
+from helpers import chart_traces, learner, open_page, send_to_pool
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
@@ -188,7 +188,7 @@ def test_long_computations_run_in_the_pool_while_the_page_waits_and_are_kept_for
     assert max(gaps) < 1e-3, gaps  # float32 summed on one thread in the worker, on two here: 7e-5 measured
     manual, _auto = sp.both_runs(0, sp_lr := at.select_slider(key="op_six_lr").value, 50)
     assert chart_traces(at, "op_six_loss")[0]["y"] == pytest.approx(manual.losses, rel=1e-9), sp_lr
-    assert "pending_calls" not in at.session_state or not at.session_state["pending_calls"]
+    assert not learner(at).waiting
     second = open_page("torch_optim", {"num_iters": "60", "six_epochs": "50"})  # another learner, same settings
     assert len(submitted) == 3  # computed once for the server
     assert chart_traces(second, "op_race")[0]["y"] == chart_traces(at, "op_race")[0]["y"]

@@ -10,6 +10,7 @@ import exercises
 import history
 import live_training as live
 import runner
+import session
 import ui
 from core import costs, jobs, mlp, training
 from core.classifier import init_weights
@@ -114,8 +115,8 @@ if isinstance(drift, runner.Done):
     if len(drift.results[0]) < len(jobs.DRIFT_PRECISIONS):
         st.info(_("The measurement was stopped before both precisions had finished: nothing to compare."))
     else:
-        st.session_state["mlp_drift_result"] = drift.each[0]["kwargs"], drift.results[0]
-measured = st.session_state.get("mlp_drift_result")
+        session.learner().drift = drift.each[0]["kwargs"], drift.results[0]
+measured = session.learner().drift
 if measured is not None:
     shown, drifts = measured
     if shown != drift_settings:

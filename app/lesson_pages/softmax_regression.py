@@ -10,6 +10,7 @@ import exercises
 import history
 import live_training as live
 import runner
+import session
 import ui
 from core import classifier, costs, fashion_mnist, jobs, predictions, training
 from core import softmax_regression as sr
@@ -38,7 +39,7 @@ seed = ui.seed()
 st.header(text.title("The data before the model"))
 st.markdown(text["The data before the model"])
 dataset = live.data(device)
-user_dir = "" if fashion_mnist.hosted() else st.session_state.get("data_dir", "")  # the directory live.data read
+user_dir = live.data_dir()  # the directory live.data read
 ui.chart(data.examples_figure(dataset), key="sm_examples")
 ex = to_tensor_example(user_dir)
 (w, h), (row, column), label = ex["PIL size"], ex["pixel at"], ex["label"]
@@ -96,9 +97,9 @@ first.table([{"": _(quantity), **{f"{name}()": f"{values[quantity]:.4f}" for nam
 st.caption(_("For comparison: ln 10 = {ln_10:.4f}, ln 2560 = {ln_2560:.4f}, 1/256 = {inverse:.4f}.").format(
     ln_10=math.log(10), ln_2560=math.log(2560), inverse=1 / 256))
 if st.button(_("Run the tutorial's loop for one epoch"), key="sm_tutorial_start", icon=":material/play_arrow:"):
-    st.session_state["sm_tutorial_shown"] = True
+    session.learner().tutorial_shown = True
 ran = None
-if st.session_state.get("sm_tutorial_shown"):  # in the pool when the server is slow (a minute on a busy one)
+if session.learner().tutorial_shown:  # in the pool when the server is slow (a minute on a busy one)
     root = str(fashion_mnist.find_root(user_dir or None, download=False)[0])  # the files, not the field's text
     ran = runner.run(runner.Task(
         "sm_tutorial", "softmax_tutorial", _("Run the tutorial's loop for one epoch"), tutorial.tutorial_epoch,
