@@ -1,8 +1,8 @@
 """What this learner has done, per lesson: predictions judged and exercises passed (kept by the session)."""
 
 import session
-from core.checkpoints import CHECKPOINTS
-from core.exercises import EXERCISES
+from core import checkpoints, exercises
+from registry import LESSONS
 
 
 def store() -> dict[str, dict[str, bool]]:
@@ -12,8 +12,8 @@ def store() -> dict[str, dict[str, bool]]:
 
 def known() -> dict[str, set[str]]:
     """Every lesson's items: its checkpoints and its exercises, as 'checkpoint:<id>' and 'exercise:<id>'."""
-    return {slug: {f"checkpoint:{c.id}" for c in CHECKPOINTS.get(slug, ())}
-            | {f"exercise:{e}" for e in EXERCISES.get(slug, ())} for slug in {*CHECKPOINTS, *EXERCISES}}
+    return {lesson.slug: {f"checkpoint:{c.id}" for c in checkpoints.of(lesson.slug)}
+            | {f"exercise:{e}" for e in exercises.of(lesson.slug)} for lesson in LESSONS}
 
 
 def counts(slug: str) -> tuple[int, int]:

@@ -1,5 +1,8 @@
 """What a run costs before it starts: its arithmetic and steps, and this server's measured speed for each.
 
+Each lesson's cost model (the Work of each of its runs) is in its package, core/<slug>/costs.py; this module holds
+the mechanism.
+
 An estimate is `flops / rate + steps * overhead`, with the rate and per-step overhead measured on this machine by
 `calibrate` (in a worker, with the worker's thread count), then corrected per kind of run by the ratio of actual
 to estimated time of the runs that finished (see core.pool).
@@ -10,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-
-TRAIN_IMAGES, TEST_IMAGES, PIXELS, CLASSES = 60_000, 10_000, 784, 10
 
 
 @dataclass(frozen=True)
@@ -42,74 +43,9 @@ class Speed:
         return work.flops / self.flops32 + work.steps * self.step32
 
 
-def fashion_training(num_hiddens: int | None, batch_size: int, num_epochs: int, num_versions: int = 1) -> Work:
-    """A FashionMNIST run: softmax regression (num_hiddens None) or a one-hidden-layer MLP, each version trained
-    in full, with the test set scored after every epoch."""
-    params = PIXELS * CLASSES if num_hiddens is None else PIXELS * num_hiddens + num_hiddens * CLASSES
-    per_epoch = 6 * TRAIN_IMAGES * params + 2 * TEST_IMAGES * params  # forward 2, backward 4; test: forward only
-    steps = -(-TRAIN_IMAGES // batch_size) * num_epochs * num_versions
-    return Work(per_epoch * num_epochs * num_versions, steps)
-
-
-def drift_training(num_hiddens: int, batch_size: int, num_epochs: int, num_train: int = 2048,
-                   num_test: int = 500) -> Work:
-    """Lesson 7's drift measurement (core.mlp.version_drift): scratch and concise trained side by side on
-    `num_train` images, once in float32 and once in float64, each epoch followed by a loss over the training
-    images and logits on `num_test` test images. float64 matrix multiplies count twice (torch runs them at about
-    half the float32 rate on a CPU)."""
-    params = PIXELS * num_hiddens + num_hiddens * CLASSES
-    per_epoch = 6 * num_train * params + 2 * num_train * params + 2 * num_test * params  # per version
-    steps = -(-num_train // batch_size) * num_epochs * 2 * 2  # 2 versions, 2 precisions
-    return Work(per_epoch * (num_epochs + 1) * 2 * (1 + 2), steps)
-
-
-def two_layer_training(num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10,
-                       num_runs: int = 1, float64: bool = False) -> Work:
-    """The two-layer network of lessons 2 to 4 (x -> Linear -> ReLU -> Linear), trained full-batch `num_runs`
-    times with torch: lesson 2's implementations, lesson 3's runs, lesson 4's race (one per optimizer). In
-    float64 its multiplies count twice (torch runs them at about half the float32 rate on a CPU)."""
-    return Work(6 * N * (D_in * H + H * D_out) * num_iters * num_runs * (2 if float64 else 1), num_iters * num_runs)
-
-
-def dynamic_training(num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100, D_out: int = 10) -> Work:
-    """Lesson 2's DynamicNet: its middle layer repeated 1.5 times on average, and three layers' calls and a
-    momentum buffer per step, about two of the two-layer network's steps."""
-    return Work(6 * N * (D_in * H + 1.5 * H * H + H * D_out) * num_iters, 2 * num_iters)
-
-
-def race_training(num_runs: int, num_iters: int, N: int = 64, D_in: int = 1000, H: int = 100,
-                  D_out: int = 10) -> Work:
-    """Lesson 4's race (torch.optim): one two-layer network per optimizer, trained full-batch in float32."""
-    return two_layer_training(num_iters, N, D_in, H, D_out, num_runs)
-
-
-def regression_training(version: str, num_examples: int, batch_size: int, num_epochs: int) -> Work:
-    """Lesson 5's linear regression: a few multiply-adds per example, so its cost is per step. The concise version
-    costs about 1.5 times the hand-written one per step (nn.Module and optimizer calls), and its DataLoader fetches
-    the examples one at a time (about a fortieth of a step each): at batch size 1000 that is most of its time."""
-    batches = -(-num_examples // batch_size) * num_epochs
-    flops = 2 * 3 * 3 * num_examples * num_epochs  # 2 weights and a bias: forward, backward, whole-set loss
-    if version == "concise":
-        return Work(2 * flops, 3 * batches // 2 + num_examples * num_epochs // 40)
-    return Work(flops, batches)
-
-
-def gradient_check(N: int, D_in: int, H: int, D_out: int, num_samples: int = 20, num_checks: int = 1) -> Work:
-    """Lesson 1's gradient check, `num_checks` times: two central differences per sampled entry of W1 and of W2
-    (a float64 forward pass each), besides one backward pass and autograd's."""
-    forward = 2 * N * (D_in * H + H * D_out)
-    return Work(forward * (4 * num_samples + 6) * num_checks, 4 * num_samples * num_checks, "float64")
-
-
 def small_steps(steps: int) -> Work:
     """A loop of optimizer steps on a few numbers (a 2-D surface, six points): its fixed cost per step alone."""
     return Work(0.0, steps)
-
-
-def backprop_training(N: int, D_in: int, H: int, D_out: int, num_iters: int) -> Work:
-    """Lesson 1's NumPy run: per iteration a forward and backward pass on N examples and a held-out forward pass."""
-    per_iteration = 2 * N * (D_in * H + H * D_out) * (3 + 1)
-    return Work(per_iteration * num_iters, num_iters, "float64")
 
 
 def calibrate(seconds: float = 0.3, calls: int = 3, limit: float = 3.0) -> Speed:

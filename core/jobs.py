@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from core import fashion_mnist
 from core.curves import Curves
@@ -27,7 +26,7 @@ def dataset(data_dir: str | Path | None, device: str) -> FashionMNIST:
     return fashion_mnist.shared(data_dir, device)
 
 
-def _from_core(fn: Callable) -> Callable:
+def core_function(fn: Callable) -> Callable:
     """`fn` if it is a function of this project's core package (a job runs nothing else)."""
     target = fn.func if isinstance(fn, functools.partial) else fn
     if not getattr(target, "__module__", "").startswith("core."):
@@ -41,7 +40,7 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
     """Train each version built by `build(version, device=...)` on FashionMNIST; return its curves, weights and
     test-set probabilities."""
     data = dataset(data_dir, device)
-    models = {v: _from_core(build)(v, device=device) for v in versions}
+    models = {v: core_function(build)(v, device=device) for v in versions}
     num_batches = math.ceil(len(data.train_labels) / batch_size)
     histories = {v: new_history(num_batches) for v in models}
     total, done = num_batches * num_epochs * len(models), 0
@@ -64,7 +63,7 @@ def train_fashion(progress: Progress, build: Callable, versions: list[str], opti
 def call(progress: Progress, fn: Callable, kwargs: dict[str, Any]) -> Any:
     """fn(**kwargs), a core function a page waits for (see app/runner.run). It reports no progress of its
     own: a Stop it cannot hear is handled by the pool, which replaces the worker."""
-    return _from_core(fn)(**kwargs)
+    return core_function(fn)(**kwargs)
 
 
 def call_each(progress: Progress, fn: Callable, each: list[dict[str, Any]]) -> list[Any]:
@@ -74,7 +73,7 @@ def call_each(progress: Progress, fn: Callable, each: list[dict[str, Any]]) -> l
         if progress.update(len(results) / len(each), _("{done} of {total} done").format(done=len(results),
                                                                                       total=len(each))):
             break
-        results.append(_from_core(fn)(**kwargs))
+        results.append(core_function(fn)(**kwargs))
     return results
 
 
@@ -86,26 +85,6 @@ def train_steps(progress: Progress, train: Callable, kwargs: dict[str, Any], ste
         return progress.update((t + 1) / steps, _("{unit} {step} of {steps}").format(unit=_(unit), step=t + 1,
                                                                                     steps=steps))
 
-    curves = _from_core(train)(**kwargs, on_iteration=on_iteration)
+    curves = core_function(train)(**kwargs, on_iteration=on_iteration)
     curves.outputs = {k: v for k, v in curves.outputs.items() if not isinstance(v, np.ndarray)}
     return curves
-
-
-DRIFT_PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
-
-
-def measure_drift(progress: Progress, measure: Callable, kwargs: dict[str, Any],
-                  data_dir: str | None = None) -> dict[str, Curves]:
-    """Lesson 7's drift measurement in a worker: measure(data, dtype, **kwargs, on_epoch=...) (core.mlp's
-    version_drift) in float32, then in float64, on the CPU; a precision cut short by Stop is left out."""
-    data = dataset(data_dir, "cpu")
-    epochs, drifts = kwargs["num_epochs"], {}
-    for i, (name, dtype) in enumerate(DRIFT_PRECISIONS.items()):
-        def on_epoch(epoch: int, done: int = i * epochs, name: str = name) -> bool:
-            return progress.update((done + epoch) / (2 * epochs), _("{precision}: epoch {epoch} of {epochs}")
-                                   .format(precision=name, epoch=epoch, epochs=epochs))
-        curves = _from_core(measure)(data, dtype, **kwargs, on_epoch=on_epoch)
-        if progress.stop_requested():
-            break
-        drifts[name] = curves
-    return drifts

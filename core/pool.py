@@ -56,7 +56,7 @@ def said(language: str, message: str, **args: Any) -> str:
 @dataclass(eq=False)
 class Job:
     owner: str  # the learner (one browser session)
-    kind: str  # what it runs, e.g. "mlp": estimates are corrected per kind
+    kind: str  # what it runs, a lesson's slug or a piece of it: estimates are corrected per kind
     fn: str  # "core.jobs:function", called in a worker as function(progress, **kwargs)
     kwargs: dict[str, Any]
     estimate: float  # seconds, when it was submitted

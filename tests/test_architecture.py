@@ -1,6 +1,7 @@
 """The project's shape: core never imports streamlit, a slug names a lesson's files, shared code imports no lesson."""
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,6 @@ def imported_core_modules(module: str) -> set[str]:
 
 def lesson_of(module: str) -> int | None:
     """The index of the lesson a core module belongs to, or None for a shared module."""
-    module = module.replace("core.exercises.", "core.", 1)  # a lesson's exercise belongs to that lesson
     for i, package in enumerate(LESSON_PACKAGES):
         if module == package or module.startswith(package + "."):
             return i
@@ -51,7 +51,8 @@ def test_no_core_module_imports_streamlit():
 def test_the_slug_names_the_lesson_file_in_every_folder(lesson):
     assert (ROOT / "lessons" / f"{lesson.slug}.md").is_file()
     assert (ROOT / "app" / "lesson_pages" / f"{lesson.slug}.py").is_file()
-    assert (ROOT / "core" / f"{lesson.slug}.py").is_file() or (ROOT / "core" / lesson.slug / "__init__.py").is_file()
+    assert (ROOT / "core" / lesson.slug / "__init__.py").is_file()  # every lesson a package, of the same form
+    assert (ROOT / "core" / lesson.slug / "checkpoints.py").is_file()
     assert (ROOT / "tests" / f"test_{lesson.slug}.py").is_file()
     assert lesson.core_modules()  # the registry finds its core modules
 
@@ -69,8 +70,7 @@ def test_shared_modules_import_no_lesson_and_lessons_import_only_earlier_ones():
 
 # what a page may use of app/runner.py: describe a task, run it, read its state, show a cost beside a button
 RUNNER_FOR_PAGES = {"run", "Task", "Done", "Pending", "Refused", "cost"}
-PAGES = sorted((ROOT / "app" / "lesson_pages").glob("*.py")) + [
-    ROOT / "app" / f"{name}.py" for name in ("broken_backward", "stepper", "autograd_graph")]  # one lesson's parts
+PAGES = sorted((ROOT / "app" / "lesson_pages").glob("*.py")) + sorted((ROOT / "app" / "lesson_parts").glob("*.py"))
 
 
 def runner_breaches(source: str) -> list[str]:
@@ -151,3 +151,30 @@ def test_the_session_rule_finds_each_breach():
                                                            "line 3: st.session_state.get",
                                                            "line 5: at.session_state['pool_results']"]
     assert len(session_breaches(source)) == 4
+
+
+def module_names(paths: list[Path]) -> set[str]:
+    return {p.parent.name if p.stem == "__init__" else p.stem for p in paths}
+
+
+def test_no_module_name_is_used_in_both_app_and_core():
+    """A page's `import stepper` and `from core.backprop_numpy import stepper` read alike. The page scripts are
+    not imported by name (Streamlit runs them by path), and they are named by the lesson's slug on purpose."""
+    app = [p for p in (ROOT / "app").rglob("*.py") if p.parent.name != "lesson_pages"
+           and p.name not in ("Home.py", "glossary.py")]
+    core = [p for p in (ROOT / "core").rglob("*.py") if p.parent != ROOT / "core" or p.stem != "__init__"]
+    assert len(app) >= 10
+    assert module_names(app) & module_names(core) == set()
+
+
+def test_every_lesson_has_the_same_form_in_core_and_shared_modules_hold_no_lesson():
+    """Each lesson is a package with its settings table, its checkpoints and the truths they are judged against;
+    the modules outside the lessons' packages name no lesson's slug (the mechanism only)."""
+    slugs = [lesson.slug for lesson in LESSONS]
+    for slug in slugs:
+        package = importlib.import_module(f"core.{slug}")
+        assert hasattr(package, "SETTINGS"), slug
+        assert importlib.import_module(f"core.{slug}.checkpoints").CHECKPOINTS, slug
+    for path in (ROOT / "core").glob("*.py"):
+        named = [slug for slug in slugs if f'"{slug}"' in path.read_text()]
+        assert named == [], f"{path.name} names the lesson(s) {named}"

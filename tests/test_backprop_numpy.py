@@ -9,8 +9,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import runner
-from core import costs
-from core.backprop_numpy import derivation
+from core.backprop_numpy import costs, derivation
 from core.backprop_numpy import network as bp
 from core.backprop_numpy.gradcheck import FINITE_DIFF_TOL, check_gradients
 from helpers import chart_traces, learner, open_page, send_to_pool, wait_for_job

@@ -9,36 +9,24 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import session
-from core import predictions, runs
+from core import checkpoints, exercises, predictions, runs
 from core.backprop_numpy import gradcheck
 from core.backprop_numpy.network import backward, forward, make_problem
-from core.checkpoints import (
-    CHECKPOINTS,
-    PAIRS,
-    RATIOS,
-    TRENDS,
-    Checkpoint,
-    check,
-    find,
-    lowest_final,
-    pair_option,
-    ratio_option,
-    trend,
-)
+from core.checkpoints import RATIOS, TRENDS, Checkpoint, check, find, lowest_final, ratio_option, trend
 from core.curves import Curves
 from core.fashion_mnist import CLASSES
 from core.linear_regression import SETTINGS as LR_SETTINGS
-from core.mlp import ahead_after, mlp
+from core.mlp import mlp
+from core.mlp.checkpoints import sigmoid_relu as ahead_after
 from core.settings import SHARED
+from core.softmax_regression.checkpoints import PAIRS, pair_option
 from core.tensors_autograd import demos
 from core.torch_nn import SETTINGS as NN_SETTINGS
 from helpers import HOME, learner, open_page
 from registry import LESSONS
 
-try:
-    from core.exercises import EXERCISES
-except ImportError:
-    EXERCISES = {}
+CHECKPOINTS = {lesson.slug: checkpoints.of(lesson.slug) for lesson in LESSONS}  # each lesson's, in its package
+EXERCISES = {lesson.slug: exercises.of(lesson.slug) for lesson in LESSONS}
 
 
 # ---- the declarations ------------------------------------------------------------------------------------------

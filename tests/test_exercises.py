@@ -2,8 +2,11 @@
 
 import pytest
 
-from core.exercises import EXERCISES
+from core import exercises
 from core.exercises.check import check, exercise, train_both
+from registry import LESSONS
+
+EXERCISES = {lesson.slug: exercises.of(lesson.slug) for lesson in LESSONS if exercises.of(lesson.slug)}
 
 MISTAKES = [  # (slug, text in the reference, replacement, sentence the learner must see)
     ("backprop_numpy", "h_relu.T @ grad_y_hat", "grad_y_hat.T @ h_relu",
@@ -119,5 +122,5 @@ def test_the_softmax_page_trains_the_learners_gradient_on_its_loaded_data(tiny_d
     traces = chart_traces(at, "sm_ex_softmax_grad_curve")
     assert [t["name"] for t in traces] == ["your code", "reference"]
     assert traces[0]["y"] == pytest.approx(traces[1]["y"], rel=1e-6)
-    from core.exercises.softmax_regression import TRAIN
+    from core.softmax_regression.exercise import TRAIN
     assert len(traces[0]["y"]) == -(-600 // TRAIN["batch_size"]) * TRAIN["num_epochs"]  # the tiny set has 600 images

@@ -192,7 +192,7 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(drift_i
     at.button(key="mlp_drift_measure").click().run()
     assert not at.exception, [e.message for e in at.exception]
     job = learner(at).tickets["mlp_drift"].job
-    assert job.fn == "core.jobs:measure_drift" and job.kwargs["kwargs"]["num_epochs"] == 2
+    assert job.fn == "core.mlp.jobs:measure_drift" and job.kwargs["kwargs"]["num_epochs"] == 2
     assert at.button(key="mlp_drift_stop") is not None  # and its progress, while the page goes on
     wait_for_job(job)
     at.run()

@@ -10,6 +10,7 @@ import torch
 
 from core import costs, jobs
 from core.backprop_numpy import network as bp
+from core.backprop_numpy.costs import backprop_training
 from core.curves import Curves
 from core.pool import FACTOR_BOUND, LEARN_FROM_SECONDS, Pool, TooCostly, threads_per_worker
 from core.softmax_regression import model as sr
@@ -27,7 +28,7 @@ def until(condition, timeout: float = 60.0) -> float:
 
 def submit(pool: Pool, owner: str, num_iters: int, **sizes):
     kwargs = {**SMALL, **sizes, "num_iters": num_iters}
-    work = costs.backprop_training(kwargs["N"], kwargs["D_in"], kwargs["H"], kwargs["D_out"], num_iters)
+    work = backprop_training(kwargs["N"], kwargs["D_in"], kwargs["H"], kwargs["D_out"], num_iters)
     return pool.submit(owner, "backprop_numpy", "core.jobs:train_steps",
                        dict(train=bp.train, kwargs=kwargs, steps=num_iters), work)
 
@@ -126,7 +127,7 @@ def test_a_run_has_the_same_digits_in_a_worker_and_in_the_page(pool):
 
 
 def test_a_run_over_the_limit_is_refused_before_it_starts(pool):
-    work = costs.backprop_training(512, 4000, 1000, 100, 5000)
+    work = backprop_training(512, 4000, 1000, 100, 5000)
     assert pool.estimate("backprop_numpy", work) > pool.max_seconds
     with pytest.raises(TooCostly, match="limit"):
         pool.submit("ana", "backprop_numpy", "core.jobs:train_steps", {}, work)
@@ -136,7 +137,7 @@ def test_a_run_over_the_limit_is_refused_before_it_starts(pool):
 def seconds_long(pool: Pool, seconds: float = 3.0) -> int:
     """Iterations of a N=64, D_in=500, H=100 run that this machine's measured speed puts at about `seconds`: long
     enough for the pool to learn from on a fast machine, short on a slow one."""
-    return max(1000, int(seconds / pool.speed.seconds(costs.backprop_training(64, 500, 100, 5, 1))))
+    return max(1000, int(seconds / pool.speed.seconds(backprop_training(64, 500, 100, 5, 1))))
 
 
 def test_estimates_learn_from_finished_runs(pool):
@@ -148,7 +149,7 @@ def test_estimates_learn_from_finished_runs(pool):
     until(lambda: not job.active)
     ratio = job.seconds() / job.raw_estimate
     assert pool.factors["backprop_numpy"] != 1.0
-    work = costs.backprop_training(64, 500, 100, 5, iterations)
+    work = backprop_training(64, 500, 100, 5, iterations)
     assert pool.estimate("backprop_numpy", work) == pytest.approx(
         pool.speed.seconds(work) * pool.factors["backprop_numpy"])
     assert 0.05 < ratio < 20  # the calibrated speed is the right order of magnitude
@@ -305,3 +306,15 @@ def test_the_pool_keeps_each_rate_at_its_best_measurement():
     best = quiet.fastest(busy)
     assert (best.flops32, best.flops64, best.step32, best.step64) == (8e10, 5e10, 2e-4, 1e-5)
     assert busy.fastest(quiet) == best
+
+
+def test_a_worker_runs_the_shared_jobs_and_a_lessons_own_jobs_only():
+    from core import jobs as shared_jobs
+    from core.mlp import jobs as lesson_jobs
+    from core.worker import resolve
+
+    assert resolve("core.jobs:train_steps") is shared_jobs.train_steps
+    assert resolve("core.mlp.jobs:measure_drift") is lesson_jobs.measure_drift
+    for name in ("core.mlp:mlp", "os:system", "core.jobsx:call", "core.mlp.jobs.x:f", "core.a.b.jobs:f"):
+        with pytest.raises(ValueError, match="not a job module"):
+            resolve(name)

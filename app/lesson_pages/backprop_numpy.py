@@ -6,20 +6,17 @@ import re
 import streamlit as st
 import torch
 
-import broken_backward
-import checkpoints
-import exercises
 import history
+import predict
 import runner
-import stepper
 import ui
-from core import charts, costs
-from core.backprop_numpy import derivation, gradcheck
+import write_it
+from core import charts
+from core.backprop_numpy import checkpoints as answers
+from core.backprop_numpy import costs, derivation, gradcheck
 from core.backprop_numpy import network as bp
-from core.checkpoints import ratio_option
 from core.i18n import _
-
-MASK_VERDICT = {(): "neither", ("W1",): "only grad_W1", ("W2",): "only grad_W2", ("W1", "W2"): "both"}
+from lesson_parts import broken_backward, step_through
 
 
 def steps(section: str) -> tuple[str, list[tuple[str, str]]]:
@@ -85,7 +82,7 @@ st.table(
     hide_index=True)
 
 st.header(text.title("Step through one iteration"))
-stepper.show(seed, text["Step through one iteration"])
+step_through.show(seed, text["Step through one iteration"])
 
 # ---- the derivation, general then this network, each formula beside the line that computes it -------
 st.header(text.title("Deriving the backward pass"))
@@ -127,7 +124,8 @@ if device is not None:
         costs.gradient_check(N, D_in, H, D_out, num_checks=2), doing=_("Checking the gradients…")))
     if isinstance(checked, runner.Done):
         unmasked, masked = checked.results
-revealed = unmasked is not None and checkpoints.ask("backprop_numpy", "broken_mask", MASK_VERDICT[unmasked.failing()])
+revealed = unmasked is not None and predict.ask("backprop_numpy", "broken_mask",
+                                                    answers.broken_mask(unmasked.failing()))
 broken = settings.widget("broken")
 if unmasked is not None:
     check = unmasked if broken else masked
@@ -165,9 +163,9 @@ else:
     shown = {name: number(value) for name, value in figures.items()}
     st.header(text.title("What this network really learned"))
     held_out = result.values["held-out loss"][-1]
-    revealed = (checkpoints.ask("backprop_numpy", "heldout", ratio_option(held_out, figures["final_loss"]),
+    revealed = (predict.ask("backprop_numpy", "heldout", answers.heldout(held_out, figures["final_loss"]),
                                 dict(num_iters=num_iters, lr=lr, **figures))
-                & checkpoints.ask("backprop_numpy", "baseline", figures["baseline"], dict(N=N, D_out=D_out)))
+                & predict.ask("backprop_numpy", "baseline", figures["baseline"], dict(N=N, D_out=D_out)))
     learned = st.expander(_("What it learned, and the held-out curve"), expanded=revealed)
     learned.markdown(fill(text["What this network really learned"], **shown))
     baseline = figures["baseline"]
@@ -179,4 +177,4 @@ else:
     st.header(text.title("When the learning rate is too large"))
     st.markdown(fill(text["When the learning rate is too large"], **shown))
 
-exercises.show("backprop_numpy")
+write_it.show("backprop_numpy")

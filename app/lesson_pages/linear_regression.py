@@ -4,14 +4,15 @@ import math
 
 import streamlit as st
 
-import checkpoints
 import history
+import predict
 import runner
 import ui
-from core import charts, costs
+from core import charts
 from core import linear_regression as lr_core
-from core.checkpoints import yes_no
 from core.i18n import N_, _
+from core.linear_regression import checkpoints as answers
+from core.linear_regression import costs
 
 text = ui.lesson_intro("linear_regression")
 
@@ -57,19 +58,18 @@ if waiting:
     st.info(_("The learned parameters and the loss curves appear when the runs above have ended."))
 if len(fits) == 2:  # else each run says above why it is not here yet
     learned = {k: [*f.outputs["w"], f.outputs["b"]] for k, f in fits.items()}
-    worst = max(abs(v - t) for values in learned.values() for v, t in zip(values, (w1, w2, b)))
+    worst = answers.largest_error(learned, (w1, w2, b))
     asked = dict(num_epochs=num_epochs, lr=lr, noise=noise, worst=worst, b=b, floor=noise ** 2)
     table = st.expander(_("The learned parameters"), expanded=(
-        checkpoints.ask("linear_regression", "within", yes_no(worst <= 0.01), asked)
-        & checkpoints.ask("linear_regression", "learned_b", fits["concise"].outputs["b"], asked)))
+        predict.ask("linear_regression", "within", answers.within(worst), asked)
+        & predict.ask("linear_regression", "learned_b", fits["concise"].outputs["b"], asked)))
     table.table([{_("parameter"): name, _("true"): truth, **{_(k): values[i] for k, values in learned.items()}}
                  for i, (name, truth) in enumerate((("w₁", w1), ("w₂", w2), ("b", b)))], hide_index=True)
     (table.success if worst <= 0.01 else table.warning)((
         _("Largest error of any learned parameter: **{worst:.4f}** (within 0.01 of the truth)") if worst <= 0.01
         else _("Largest error of any learned parameter: **{worst:.4f}**")).format(worst=worst))
 
-    scratch = fits["from scratch"].losses
-    revealed = checkpoints.ask("linear_regression", "final_mse", scratch[-1] if scratch else None, asked)
+    revealed = predict.ask("linear_regression", "final_mse", answers.final_mse(fits["from scratch"]), asked)
     left, right = st.columns(2)
     with left:
         ui.chart(lr_core.plane_figure(X, y, fits["concise"]), key="lr_plane")

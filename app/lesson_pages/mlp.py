@@ -5,16 +5,18 @@ import functools
 import streamlit as st
 import torch
 
-import checkpoints
-import exercises
 import history
 import live_training as live
+import predict
 import runner
 import session
 import ui
-from core import costs, jobs, mlp, training
-from core.classifier import init_weights
+import write_it
+from core import jobs, mlp, training
 from core.i18n import N_, _
+from core.mlp import checkpoints as answers
+from core.mlp import costs
+from core.mlp import jobs as drift_jobs
 
 text = ui.lesson_intro("mlp", jump_to_train=True)
 
@@ -45,17 +47,16 @@ with right:
                    height=420, calls=[ui.call_text(jobs.train_fashion, "progress", **live.job_kwargs(
                        run_settings, build)).replace("'progress'", "progress")])
 
-checkpoints.ask("mlp", "num_params", sum(p.numel() for p in init_weights([784, num_hiddens, 10], seed, "cpu")),
-                dict(num_hiddens=num_hiddens))  # the weights mlp() starts both versions from
+predict.ask("mlp", "num_params", answers.num_params(num_hiddens, seed), dict(num_hiddens=num_hiddens))
 if not versions:
     st.warning(_("Choose at least one version to train."))
 else:
     run = live.train_controls(settings, run_settings, build,
-        costs.fashion_training(num_hiddens, batch_size, num_epochs, len(versions)))
-    checkpoints.ask("mlp", "sigmoid_relu", mlp.ahead_after(history.of("mlp").runs, run_settings), pending=_(
+        costs.mlp_training(num_hiddens, batch_size, num_epochs, len(versions)))
+    predict.ask("mlp", "sigmoid_relu", answers.sigmoid_relu(history.of("mlp").runs, run_settings), pending=_(
         "The verdict comes once a sigmoid run and a relu run have finished at least 3 epochs each, with the other "
         "settings as now: train both."), context={k: v for k, v in run_settings.items() if k != "activation"})
-    checkpoints.ask("mlp", "test_acc", 100 * run.histories[versions[0]].epoch_values["test acc"][-1]
+    predict.ask("mlp", "test_acc", answers.test_acc(run.histories, versions[0])
                     if live.finished(run, run_settings) else None, dict(version=versions[0], num_epochs=num_epochs),
                     pending=_("Press **Train**: the verdict comes when a run with these settings finishes."),
                     context=run_settings)
@@ -70,9 +71,8 @@ st.header(text.title("The tutorial's learning rate of 100"))
 st.markdown(text["The tutorial's learning rate of 100"])
 X, y = mlp.first_batch(dataset, batch_size, seed)
 step = mlp.compare_tutorial_step(X, y, mlp.TUTORIAL_LR, num_hiddens, activation, seed)
-verdict = ("the same step" if step.largest_difference <= 1e-15 * step.largest_update
-           else "not the same step")  # a checkpoint option: compared in English, shown translated
-revealed = checkpoints.ask("mlp", "tutorial_step", verdict, dict(batch_size=step.batch_size, plain_lr=step.plain_lr))
+verdict = answers.tutorial_step(step.largest_difference, step.largest_update)  # in English, shown translated
+revealed = predict.ask("mlp", "tutorial_step", verdict, dict(batch_size=step.batch_size, plain_lr=step.plain_lr))
 left, right = st.columns([2, 3])
 with left, st.expander(_("The two updates, measured"), expanded=revealed):
     st.table([{_("update"): _("tutorial: p -= {lr:g} * p.grad / {batch_size}").format(lr=step.lr,
@@ -106,13 +106,13 @@ with cost:
 pressed = button.button(_("Measure the drift"), key="mlp_drift_measure", disabled=not affordable,
                         help=_("Trains four small runs on the CPU: scratch and concise, in float32 and in float64."))
 drift = runner.run(runner.Task(
-    "mlp_drift", "mlp_drift", _("Measure the drift"), jobs.measure_drift,
+    "mlp_drift", "mlp_drift", _("Measure the drift"), drift_jobs.measure_drift,
     (dict(measure=mlp.version_drift, kwargs=drift_settings, data_dir=live.data_dir() or None),), drift_work,
     steps=2 * drift_settings["num_epochs"], reports=True, doing=_("Training both versions in float32 and in float64…"),
     failed=N_("The measurement failed: {reason}."),
     stop_help=N_("Stops after the current epoch; a precision left unfinished is not shown.")), start=pressed)
 if isinstance(drift, runner.Done):
-    if len(drift.results[0]) < len(jobs.DRIFT_PRECISIONS):
+    if len(drift.results[0]) < len(drift_jobs.DRIFT_PRECISIONS):
         st.info(_("The measurement was stopped before both precisions had finished: nothing to compare."))
     else:
         session.learner().drift = drift.each[0]["kwargs"], drift.results[0]
@@ -138,8 +138,8 @@ if measured is not None:
                      "epochs the weights differ by {weight32:.1e} in float32 and {weight64:.1e} in float64.").format(
             logit32=drifts["float32"].values["logit gap"][0], logit64=drifts["float64"].values["logit gap"][0],
             epochs=epochs, weight32=last["float32"][0], weight64=last["float64"][0]))
-    ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, jobs.measure_drift, height=360,
+    ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, drift_jobs.measure_drift, height=360,
                    calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
                           for dtype in (torch.float32, torch.float64)])
 
-exercises.show("mlp", dataset)
+write_it.show("mlp", dataset)

@@ -5,19 +5,19 @@ import math
 
 import streamlit as st
 
-import checkpoints
-import exercises
 import history
 import live_training as live
+import predict
 import runner
 import session
 import ui
-from core import classifier, costs, fashion_mnist, jobs, predictions, training
+import write_it
+from core import classifier, fashion_mnist, jobs, training
 from core import softmax_regression as sr
-from core.checkpoints import pair_option
 from core.fashion_mnist import FashionMNIST
 from core.i18n import _
-from core.softmax_regression import data, derivation, tutorial
+from core.softmax_regression import checkpoints as answers
+from core.softmax_regression import costs, data, derivation, tutorial
 
 
 # The measurements below depend only on the files, the device and the seed: kept once per server, not per rerun.
@@ -88,7 +88,7 @@ with right:
 with st.expander(text.title("The answer")):
     st.markdown(text["The answer"])
 losses = tutorial.first_batch_losses(dataset, seed)
-first = st.expander(_("Both softmaxes on the first batch"), expanded=checkpoints.ask(
+first = st.expander(_("Both softmaxes on the first batch"), expanded=predict.ask(
     "softmax_regression", "first_loss", losses["softmax"]["mean loss per image"]))
 first.markdown(_("Both on the first 256 training images a run with seed {seed} draws, with that run's initial "
                  "weights:").format(seed=seed))
@@ -126,9 +126,8 @@ st.markdown(text["Why frameworks fuse softmax into the loss"])
 scale = settings.widget("scale")
 overflow = sr.overflow_demo(scale)
 naive, right = overflow["naive: -log(softmax)"], overflow["log-sum-exp"]
-st.expander(_("The cross-entropy three ways"), expanded=checkpoints.ask(
-    "softmax_regression", "overflow", "inf or nan" if not math.isfinite(naive) else "the right number"
-    if math.isclose(naive, right, rel_tol=1e-3, abs_tol=1e-4) else "a finite but wrong number",
+st.expander(_("The cross-entropy three ways"), expanded=predict.ask(
+    "softmax_regression", "overflow", answers.overflow(naive, right),
     dict(scale=scale, exp_max=overflow["exp(largest logit)"]))).table(
     [{_("quantity"): _(k), _("value"): f"{v:.6g}"} for k, v in overflow.items()], hide_index=True)
 ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
@@ -163,13 +162,12 @@ if not versions:
 run = live.train_controls(settings, run_settings, build,
                           costs.fashion_training(None, batch_size, num_epochs, len(versions)))
 counts = live.finished_confusion(run, run_settings, dataset)
-checkpoints.ask("softmax_regression", "confused_pair", None if counts is None else pair_option(
-    *predictions.most_confused_pair(counts)), pending=_("Press **Train**: the verdict comes when a run with the "
-                                                        "settings above finishes."), context=run_settings)
+predict.ask("softmax_regression", "confused_pair", answers.confused_pair(counts), pending=_(
+    "Press **Train**: the verdict comes when a run with the settings above finishes."), context=run_settings)
 if run is not None:
     live.show_results("sm", run, run_settings, dataset, lambda model: (
         _("What each class's weights look for (red: pixel votes for the class, blue: against)"),
         model.input_weights(), fashion_mnist.class_names()))
 history.show("softmax_regression", settings)
 
-exercises.show("softmax_regression", dataset)
+write_it.show("softmax_regression", dataset)

@@ -3,15 +3,16 @@
 
 import streamlit as st
 
-import autograd_graph
-import checkpoints
-import exercises
 import history
+import predict
 import runner
 import ui
-from core import charts, costs
+import write_it
+from core import charts
 from core.i18n import _
-from core.tensors_autograd import demos, ladder
+from core.tensors_autograd import checkpoints as answers
+from core.tensors_autograd import costs, demos, ladder
+from lesson_parts import autograd_graph
 
 text = ui.lesson_intro("tensors_autograd")
 
@@ -107,9 +108,8 @@ tabs = st.tabs([_("Gradients of y = w·x + b"), _("Forgetting grad.zero_()"), _(
                "tr(AXBX)"])
 with tabs[0]:
     grads = demos.scalar_backward()[0]
-    revealed = (checkpoints.ask("tensors_autograd", "x_grad", grads["x.grad"].item())
-                & checkpoints.ask("tensors_autograd", "y_grad", "None" if grads["y.grad"] is None
-                                  else f"{grads['y.grad'].item():g}"))
+    revealed = (predict.ask("tensors_autograd", "x_grad", grads["x.grad"].item())
+                & predict.ask("tensors_autograd", "y_grad", answers.y_grad(grads)))
     shown = demos.scalar_gradients()
     warning = shown.pop("warning")
     with st.expander(_("What autograd left in each .grad"), expanded=revealed):
@@ -133,7 +133,7 @@ with tabs[1]:
                                 title=_("Size of W1.grad used at each step")), key="ta_accum_grad", where=c[1])
     piled = demos.repeated_backward(zero_grad=False)
     with st.expander(_("Three `backward()` calls on the same `y = w·x + b`: `w.grad` after each one"),
-                     expanded=checkpoints.ask("tensors_autograd", "accumulate", piled[-1])):
+                     expanded=predict.ask("tensors_autograd", "accumulate", piled[-1])):
         st.table({_("without zero_()"): piled, _("with zero_()"): demos.repeated_backward(zero_grad=True)})
     ui.show_source(demos.train_with_or_without_zeroing, demos.repeated_backward, height=320)
 with tabs[2]:
@@ -169,4 +169,4 @@ if isinstance(ran, runner.Done):  # else said why above
 with right:
     ui.show_source(demos.DynamicNet, demos.train_dynamic)
 
-exercises.show("tensors_autograd")
+write_it.show("tensors_autograd")

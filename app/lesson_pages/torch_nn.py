@@ -3,15 +3,16 @@
 
 import streamlit as st
 
-import checkpoints
-import exercises
 import history
+import predict
 import runner
 import ui
-from core import charts, costs
+import write_it
+from core import charts
 from core import torch_nn as nl
-from core.checkpoints import lowest_final, trend, yes_no
 from core.i18n import N_, _
+from core.torch_nn import checkpoints as answers
+from core.torch_nn import costs
 
 COLUMNS = (N_("layer"), N_("fan-in"), N_("weight std, default"), N_("weight std, normal_"), N_("weight ratio"),
            N_("output std ratio"), N_("initialisation"), N_("first loss"), N_("name"), N_("shape"), N_("count"),
@@ -35,7 +36,7 @@ WANTED = {"Sequential": ("Sequential", normal_init, lr), "TwoLayerNet": ("TwoLay
 each = {name: dict(kind=kind, H=H, lr=rate, num_iters=num_iters, seed=seed, normal_init=init, device=str(device))
         for name, (kind, init, rate) in WANTED.items()}
 ran = runner.run(runner.Task("nn_runs", "torch_nn", _("The four runs"), nl.train, tuple(each.values()),
-                             costs.two_layer_training(num_iters, H=H, num_runs=len(each)), labels=tuple(each)))
+                             costs.runs_training(num_iters, H, len(each)), labels=tuple(each)))
 if not isinstance(ran, runner.Done):
     st.stop()  # said why above; every section below draws these runs
 trained = dict(zip(WANTED, ran.results))
@@ -64,9 +65,8 @@ history.show("torch_nn", settings)
 # ---- initialisation --------------------------------------------------------------------------------------------
 st.header(text.title("Why initialisation matters"))
 st.markdown(text["Why initialisation matters"])
-both = {N_("nn.Linear default init"): trained["other init" if normal_init else "Sequential"],
-        "nn.init.normal_": trained["Sequential" if normal_init else "other init"]}
-revealed = checkpoints.ask("torch_nn", "init_winner", lowest_final(both), dict(lr=lr, num_iters=num_iters))
+both = answers.by_init(trained, normal_init)
+revealed = predict.ask("torch_nn", "init_winner", answers.init_winner(both), dict(lr=lr, num_iters=num_iters))
 left, right = st.columns([5, 6])
 with left, st.expander(_("Both initialisations at this learning rate"), expanded=revealed):
     ui.chart(charts.loss_figure({_(k): r.losses for k, r in both.items()},
@@ -110,8 +110,8 @@ with right:
 
 fast = trained["lr = 1e-3"]
 init_name = "nn.init.normal_" if normal_init else N_("nn.Linear's default init")
-with st.expander(_("The same network at lr = 1e-3"), expanded=checkpoints.ask(
-        "torch_nn", "lr_1e3", trend(fast), dict(init=init_name, H=H, num_iters=num_iters))):
+with st.expander(_("The same network at lr = 1e-3"), expanded=predict.ask(
+        "torch_nn", "lr_1e3", answers.lr_1e3(fast), dict(init=init_name, H=H, num_iters=num_iters))):
     ui.report_divergence(_("At lr = 1e-3 the loss"), fast)
     ui.chart(charts.loss_figure({"lr = 1e-3": fast.losses}, title=f"lr = 1e-3, {_(init_name)}",
                                        diverged_at=fast.diverged_at), key="nn_lr_1e3")
@@ -142,7 +142,7 @@ st.header(text.title("train() and eval()"))
 st.markdown(text["train() and eval()"])
 p = settings.widget("dropout", st.columns(3)[0])
 demo = nl.train_versus_eval(p, seed)
-revealed = checkpoints.ask("torch_nn", "dropout_same", yes_no(demo.same["train"]), dict(p=p))
+revealed = predict.ask("torch_nn", "dropout_same", answers.dropout_same(demo.same["train"]), dict(p=p))
 left, right = st.columns([6, 5])
 with left, st.expander(_("Both modes, called twice"), expanded=revealed):
     st.table([{_("module"): name, _("after model.train()"): demo.flags["train"][name],
@@ -159,4 +159,4 @@ with right:
     ui.show_source(nl.make_dropout_net, nl.train_versus_eval, height=360,
                    calls=[ui.call_text(nl.train_versus_eval, p, seed)])
 
-exercises.show("torch_nn")
+write_it.show("torch_nn")

@@ -3,16 +3,16 @@
 
 import streamlit as st
 
-import checkpoints
 import history
+import predict
 import runner
 import ui
-from core import charts, costs
-from core.checkpoints import lowest_final
+from core import charts
 from core.curves import Curves
 from core.i18n import _
 from core.optimizers import OPTIMIZERS
-from core.torch_optim import LR_NAMES, SURFACE_NAMES, surfaces
+from core.torch_optim import LR_NAMES, SURFACE_NAMES, costs, surfaces
+from core.torch_optim import checkpoints as answers
 from core.torch_optim import race as ol
 from core.torch_optim import six_points as sp
 
@@ -57,7 +57,7 @@ if chosen and runs is not None:
     history.record("torch_optim", settings, runs, raced.seconds, str(device))
     for name, run in runs.items():
         ui.report_divergence(name, run)
-    revealed = checkpoints.ask("torch_optim", "race_winner", lowest_final(runs),
+    revealed = predict.ask("torch_optim", "race_winner", answers.race_winner(runs),
                                dict(names=_(", ").join(chosen), num_iters=num_iters))  # "、" in Chinese
     left, right = st.columns([5, 6])
     with left:
@@ -84,8 +84,7 @@ st.markdown(text["Starting from nn.init.normal_"])
 st.header(text.title("optimizer.step() is the loop we wrote"))
 st.markdown(text["optimizer.step() is the loop we wrote"])
 gap = cached(ol.manual_versus_step)(seed=seed)
-revealed = checkpoints.ask("torch_optim", "step_gap", "exactly equal" if gap == 0 else
-                           "a rounding difference (below 1e-6)" if gap < 1e-6 else "clearly different")
+revealed = predict.ask("torch_optim", "step_gap", answers.step_gap(gap))
 left, right = st.columns([5, 6])
 with left, st.expander(_("The two runs' weights"), expanded=revealed):
     st.metric(_("largest weight difference after 20 steps of plain SGD"), f"{gap:.1e}")
@@ -107,7 +106,7 @@ path_names = chosen or list(OPTIMIZERS)
 traced = runner.run(runner.Task(
     "op_paths", "torch_optim_paths", _("The paths"), surfaces.optimizer_path,
     tuple(dict(surface=surface, optimizer_name=name, lr=path_lr, momentum=momentum, num_steps=steps)
-          for name in path_names), costs.small_steps(steps * len(path_names))))
+          for name in path_names), costs.surface_paths(steps, len(path_names))))
 paths = dict(zip(path_names, traced.results)) if isinstance(traced, runner.Done) else {}
 for name, path in paths.items():
     if path.diverged_at is not None:
@@ -128,13 +127,13 @@ six_lr, epochs = settings.widget("six_lr", cols[0]), settings.widget("six_epochs
 
 
 six_runs = runner.run(runner.Task("op_six", "torch_optim_six", _("The six points"), sp.both_runs,
-                                  (dict(seed=seed, lr=six_lr, num_epochs=epochs),), costs.small_steps(2 * epochs)))
+                                  (dict(seed=seed, lr=six_lr, num_epochs=epochs),), costs.six_points_training(epochs)))
 if not isinstance(six_runs, runner.Done):
     st.stop()  # said why above; nothing below can be drawn without the two runs
 manual, auto = six_runs.results[0]
 same = sp.loss_equivalence(seed)
-six = st.expander(_("The six points after training"), expanded=checkpoints.ask(
-    "torch_optim", "six_correct", round(auto.values["accuracy"][-1] * 6), dict(epochs=epochs, lr=six_lr)))
+six = st.expander(_("The six points after training"), expanded=predict.ask(
+    "torch_optim", "six_correct", answers.six_correct(auto), dict(epochs=epochs, lr=six_lr)))
 with six:
     ui.metrics((_("accuracy, by hand"), f"{manual.values['accuracy'][-1]:.0%}"),
                (_("accuracy, optim.SGD"), f"{auto.values['accuracy'][-1]:.0%}"),

@@ -1,6 +1,6 @@
 """An exercise, and its check: run the learner's function in the sandbox, compare each tensor with autograd.
 
-Each lesson's exercise lives in core/exercises/<slug>.py as `EXERCISE`; this module imports no lesson.
+Each lesson's exercise lives in its package, core/<slug>/exercise.py, as `EXERCISE`; this module imports no lesson.
 """
 
 import importlib
@@ -77,7 +77,7 @@ class Outcome:
 
 def exercise(slug: str) -> Exercise:
     """Return the lesson's exercise, core.exercises.<slug>.EXERCISE."""
-    return importlib.import_module(f"core.exercises.{slug}").EXERCISE
+    return importlib.import_module(f"core.{slug}.exercise").EXERCISE
 
 
 def relative_error(mine: np.ndarray, expected: np.ndarray) -> float:

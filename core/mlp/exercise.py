@@ -5,11 +5,11 @@ import torch
 
 from core.curves import Curves
 from core.exercises.check import Exercise
-from core.exercises.softmax_regression import train_pair
 from core.fashion_mnist import FashionMNIST
 from core.i18n import N_, _
 from core.mlp import MLPScratch, mlp
 from core.sandbox import Sandbox
+from core.softmax_regression.exercise import train_pair
 
 SIZES = {"n": 8, "d": 6, "h": 5, "k": 4}  # examples, inputs, hidden units, classes: all different
 # the softmax exercise's short run (its subset, batches and epochs) with a narrow hidden layer: each call carries X

@@ -17,14 +17,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.charts import LAYOUT
-from core.checkpoints import find
 from core.checks import check_lr, check_sizes
 from core.classifier import Concise, copy_into_linear, init_weights
 from core.curves import Curves
 from core.fashion_mnist import FashionMNIST
 from core.i18n import N_, _
 from core.optimizers import OPTIMIZERS
-from core.runs import Run
 from core.settings import Setting, Table, lr_setting
 from core.softmax_regression import BATCH_SIZES, cross_entropy, softmax, softmax_cross_entropy_grad
 from core.training import SGDByHand, train_epochs
@@ -254,20 +252,3 @@ def drift_figure(drifts: dict[str, Curves]) -> go.Figure:
                       yaxis_title=_("largest absolute difference"), **LAYOUT)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
-
-
-def ahead_after(runs: list[Run], current: dict, epoch: int = 3) -> str | None:
-    """Which activation, sigmoid or ReLU, has the higher test accuracy after `epoch` epochs (or a tie, within 0.1
-    points), from finished runs whose other settings are `current`'s; None until there is a run of each."""
-    accuracy = {}
-    for run in runs:
-        same = all(run.settings[k] == current.get(k) for k in run.settings if k != "activation")
-        curve = run.curves.get(current["versions"][0]) if current.get("versions") else None
-        found = curve.epoch_values.get("test acc", []) if curve is not None else []
-        if run.status == "finished" and same and len(found) >= epoch:
-            accuracy[run.settings["activation"]] = found[epoch - 1]
-    if not {"sigmoid", "relu"} <= set(accuracy):
-        return None
-    sigmoid, relu, tie = find("mlp", "sigmoid_relu").options
-    gap = accuracy["relu"] - accuracy["sigmoid"]
-    return tie if abs(gap) < 0.001 else relu if gap > 0 else sigmoid

@@ -7,8 +7,8 @@ import streamlit as st
 
 import session
 import ui
+from core import exercises
 from core.charts import overlay_figure
-from core.exercises import EXERCISES
 from core.exercises.check import Exercise, Outcome, check, exercise, train_both
 from core.fashion_mnist import FashionMNIST
 from core.i18n import _
@@ -36,7 +36,7 @@ def show_outcome(outcome: Outcome) -> None:
 
 def show(slug: str, data: FashionMNIST | None = None) -> None:
     """Draw the 'Write it yourself' section of a lesson that has an exercise (`data`: the page's loaded data set)."""
-    if slug not in EXERCISES:
+    if not exercises.of(slug):
         return
     prefix = next(lesson.prefix for lesson in LESSONS if lesson.slug == slug)
     ex = exercise(slug)

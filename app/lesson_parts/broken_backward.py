@@ -5,8 +5,8 @@ import torch
 
 import runner
 import ui
-from core import charts, costs
-from core.backprop_numpy import broken
+from core import charts
+from core.backprop_numpy import broken, costs
 from core.backprop_numpy import network as bp
 from core.curves import Curves
 from core.i18n import _
