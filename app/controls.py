@@ -6,7 +6,7 @@ mirror the values that differ from the defaults, so a copied link reopens the pa
 checked on arrival.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -97,6 +97,13 @@ class Controls:
         self.values[name] = value
         self.write_url()
         return value
+
+    def draw(self, columns: list, names: Iterable[str] | None = None) -> Any:
+        """Draw the widgets of `names` (all the table's, in its order, by default), one in each of `columns`, and
+        return every value of the table as one record (Table.record)."""
+        for name, column in zip(self.table.names if names is None else names, columns, strict=False):
+            self.widget(name, column)
+        return self.table.record(self.values)
 
     def _changed(self, name: str) -> None:
         self.values[name] = session.widget(self.key(name))

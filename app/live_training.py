@@ -114,6 +114,12 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
     return session.learner().live.get(key)
 
 
+def run_settings(controls: Controls, device: torch.device, **fixed) -> dict:
+    """What a Train press runs with and its run records: the lesson's run settings, the sidebar's seed, the device
+    the page resolved, and what the lesson fixes (`fixed`, say its optimizer)."""
+    return history.run_settings(controls) | {"device": str(device)} | fixed
+
+
 def job_kwargs(settings: dict, build: functools.partial) -> dict:
     """The arguments jobs.train_fashion gets for a run with `settings` (pages show the call with them)."""
     return dict(build=build, versions=settings["versions"], optimizer=settings["optimizer"], lr=settings["lr"],

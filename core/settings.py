@@ -8,7 +8,7 @@ bad input.
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 from core.i18n import LANGUAGES, N_, _
@@ -16,6 +16,7 @@ from core.i18n import LANGUAGES, N_, _
 MAX_TEXT = 200  # longest value accepted from a link or a file, in characters
 LR_CHOICES = tuple(float(f"{m}e{e}") for e in range(-9, 1) for m in (1, 2, 3, 5))  # 1e-9 ... 5, exact literals
 KINDS = ("int", "float", "bool", "choice", "multi", "text")
+TYPES = {"int": int, "float": float, "bool": bool, "choice": Any, "multi": list, "text": str}  # a value's, per kind
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,14 @@ class Table:
     def run_names(self) -> list[str]:
         """The settings a run records."""
         return [s.name for s in self.settings if s.in_run]
+
+    def record(self, values: Mapping[str, Any]) -> Any:
+        """The values as one record: a frozen dataclass with a typed field per setting, read by name (`.lr`), so
+        that nothing depends on the order of the table."""
+        if "_record" not in self.__dict__:  # made once per table (a frozen dataclass keeps it in its __dict__)
+            fields = [(s.name, TYPES[s.kind]) for s in self.settings]
+            object.__setattr__(self, "_record", make_dataclass("Settings", fields, frozen=True))
+        return self.__dict__["_record"](**{name: values[name] for name in self.names})
 
     def from_params(self, params: Mapping[str, str | Iterable[str]], ignore: Iterable[str] = ()
                     ) -> tuple[dict[str, Any], list[str]]:

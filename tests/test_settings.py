@@ -112,3 +112,16 @@ def test_a_control_the_browser_has_not_drawn_yet_arrives_with_the_kept_value(slu
                 widget.key
         else:
             assert shown == widget.format_func(value), widget.key
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.slug)
+def test_a_page_reads_its_settings_as_one_record_by_name(lesson):
+    table = lesson.settings()
+    values = table.defaults()
+    record = table.record(values)
+    assert {name: getattr(record, name) for name in table.names} == values
+    assert type(table.record(values)) is type(record)  # one record type per table
+    with pytest.raises(AttributeError):
+        record.lr = 1.0  # frozen: a page cannot change a setting behind its control's back
+    with pytest.raises(AttributeError):
+        _ = record.not_a_setting

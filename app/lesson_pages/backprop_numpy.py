@@ -41,9 +41,8 @@ text = ui.lesson_intro("backprop_numpy")
 
 # ---- controls -------------------------------------------------------------------------------------------
 settings = ui.lesson_controls("backprop_numpy")
-cols = st.columns(6)
-N, D_in, H, D_out, num_iters, lr = (settings.widget(name, col) for name, col in
-                                    zip(("N", "D_in", "H", "D_out", "num_iters", "lr"), cols))
+chosen = settings.draw(st.columns(6), ("N", "D_in", "H", "D_out", "num_iters", "lr"))
+N, D_in, H, D_out, num_iters, lr = chosen.N, chosen.D_in, chosen.H, chosen.D_out, chosen.num_iters, chosen.lr
 seed = ui.seed()
 st.caption(_("Seed {seed} (sidebar). NumPy computes on the CPU in float64 whatever device is chosen.").format(
     seed=seed))

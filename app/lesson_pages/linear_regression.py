@@ -17,8 +17,9 @@ from core.linear_regression import costs
 text = ui.lesson_intro("linear_regression")
 
 settings = ui.lesson_controls("linear_regression")
-w1, w2, b, noise, n, batch_size, lr, num_epochs = (
-    settings.widget(name, col) for name, col in zip(settings.table.names, st.columns(4) + st.columns(4)))
+chosen = settings.draw(st.columns(4) + st.columns(4))
+w1, w2, b, noise, n = chosen.w1, chosen.w2, chosen.b, chosen.noise, chosen.num_examples
+batch_size, lr, num_epochs = chosen.batch_size, chosen.lr, chosen.num_epochs
 seed = ui.seed()
 
 X, y = lr_core.make_data([w1, w2], b, noise, n, seed)

@@ -28,11 +28,11 @@ presets = settings.table.presets
 for col, name in zip(st.columns(len(presets) + 2), presets):
     col.button(_("Preset: {name}").format(name=_(name)), on_click=settings.set, args=(presets[name],),
                key=f"preset_{name}")
-lr, num_hiddens, activation, optimizer, batch_size, num_epochs, cosine, versions = (
-    settings.widget(name, col) for name, col in zip(settings.table.names, st.columns(4) + st.columns(4)))
+chosen = settings.draw(st.columns(4) + st.columns(4))
+lr, num_hiddens, activation, optimizer = chosen.lr, chosen.num_hiddens, chosen.activation, chosen.optimizer
+batch_size, num_epochs, cosine, versions = chosen.batch_size, chosen.num_epochs, chosen.cosine, chosen.versions
 seed = ui.seed()
-run_settings = dict(versions=versions, optimizer=optimizer, lr=lr, batch_size=batch_size, num_epochs=num_epochs,
-                    cosine=cosine, num_hiddens=num_hiddens, activation=activation, seed=seed, device=str(device))
+run_settings = live.run_settings(settings, device)  # what Train runs with: the controls', the seed, the device
 
 build = functools.partial(mlp.mlp, num_hiddens=num_hiddens, activation=activation, seed=seed)
 

@@ -19,8 +19,8 @@ text = ui.lesson_intro("tensors_autograd")
 device = ui.require_device()
 
 settings = ui.lesson_controls("tensors_autograd")
-cols = st.columns([3, 2, 2])
-chosen, lr, num_iters = (settings.widget(name, col) for name, col in zip(("stages", "lr", "num_iters"), cols))
+picked = settings.draw(st.columns([3, 2, 2]), ("stages", "lr", "num_iters"))
+chosen, lr, num_iters = picked.stages, picked.lr, picked.num_iters
 seed = ui.seed()
 st.caption(_("Seed {seed}; N, D_in, H, D_out = 64, 1000, 100, 10. Torch versions run on **{device}** in {dtype}; "
              "NumPy runs on the CPU in float64.").format(
@@ -154,9 +154,8 @@ autograd_graph.show(seed, text["The graph autograd recorded"])
 
 st.header(text.title("A different graph at every step"))
 st.markdown(text["A different graph at every step"])
-c = st.columns(3)
-dyn_lr, momentum, dyn_iters = (settings.widget(name, col) for name, col in
-                               zip(("dyn_lr", "dyn_momentum", "dyn_iters"), c))
+picked = settings.draw(st.columns(3), ("dyn_lr", "dyn_momentum", "dyn_iters"))
+dyn_lr, momentum, dyn_iters = picked.dyn_lr, picked.dyn_momentum, picked.dyn_iters
 ran = runner.run(runner.Task(
     "ta_dynamic", "tensors_autograd_dynamic", _("The dynamic network"), demos.train_dynamic,
     (dict(lr=dyn_lr, momentum=momentum, num_iters=dyn_iters, seed=seed, device=str(device)),),

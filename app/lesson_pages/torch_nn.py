@@ -23,8 +23,8 @@ text = ui.lesson_intro("torch_nn")
 device = ui.require_device()
 
 settings = ui.lesson_controls("torch_nn")
-lr, num_iters, H, normal_init = (settings.widget(name, col) for name, col in
-                                 zip(("lr", "num_iters", "H", "normal_init"), st.columns([3, 3, 3, 4])))
+chosen = settings.draw(st.columns([3, 3, 3, 4]), ("lr", "num_iters", "H", "normal_init"))
+lr, num_iters, H, normal_init = chosen.lr, chosen.num_iters, chosen.H, chosen.normal_init
 seed = ui.seed()
 st.caption(_("Seed {seed}; N, D_in, D_out = 64, 1000, 10; float32 on **{device}**.").format(seed=seed, device=device))
 
