@@ -105,13 +105,13 @@ def test_the_tutorials_softmax_normalises_the_whole_batch_not_each_row():
 def test_the_tutorials_loss_is_the_correct_one_plus_m_ln_m_plus_a_gap_never_negative(spread):
     O, y = logits(m=96, spread=spread)
     split = tutorial.loss_split(O, y)
-    assert split["m ln m"] == pytest.approx(96 * math.log(96))
-    assert split["correct loss, summed"] == pytest.approx(F.cross_entropy(O, y, reduction="sum").item(), rel=1e-12)
-    parts = split["correct loss, summed"] + split["m ln m"] + split["gap, m ln(S/m) - sum ln S_i"]
-    assert split["the tutorial's loss"] == pytest.approx(parts, rel=1e-12)
-    assert split["gap, m ln(S/m) - sum ln S_i"] >= -1e-9
+    assert split.m_ln_m == pytest.approx(96 * math.log(96))
+    assert split.correct == pytest.approx(F.cross_entropy(O, y, reduction="sum").item(), rel=1e-12)
+    parts = split.correct + split.m_ln_m + split.gap
+    assert split.tutorial == pytest.approx(parts, rel=1e-12)
+    assert split.gap >= -1e-9
     if spread == 0.0:  # every row sums to the same: no gap
-        assert split["gap, m ln(S/m) - sum ln S_i"] == pytest.approx(0.0, abs=1e-9)
+        assert split.gap == pytest.approx(0.0, abs=1e-9)
 
 
 def test_on_a_real_first_batch_the_bug_adds_ln_256_to_each_images_loss():
@@ -135,9 +135,9 @@ def test_the_tutorials_loop_prints_about_500_as_it_did(one_thread):
     assert run.epoch_values["last batch size"] == [96]  # 60,000 = 234 * 256 + 96
     assert run.epoch_values["test acc"][-1] > 0.75  # measured 0.79; the tutorial 0.795 after its first epoch
     split = run.outputs["last batch"]
-    assert split["the tutorial's loss"] == pytest.approx(printed, rel=1e-4)  # float64 again; float32 printed
-    assert split["m ln m"] == pytest.approx(438.2, abs=0.1)
-    assert split["correct loss, summed"] < 100  # under about 1 per image: the rest of the 500 is the bug
+    assert split.tutorial == pytest.approx(printed, rel=1e-4)  # float64 again; float32 printed
+    assert split.m_ln_m == pytest.approx(438.2, abs=0.1)
+    assert split.correct < 100  # under about 1 per image: the rest of the 500 is the bug
     assert len(run.losses) == 235
 
 

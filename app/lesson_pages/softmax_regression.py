@@ -14,22 +14,9 @@ import ui
 import write_it
 from core import classifier, fashion_mnist, jobs, training
 from core import softmax_regression as sr
-from core.fashion_mnist import FashionMNIST
 from core.i18n import _
 from core.softmax_regression import checkpoints as answers
 from core.softmax_regression import costs, data, derivation, tutorial
-
-
-# The measurements below depend only on the files, the device and the seed: kept once per server, not per rerun.
-@st.cache_data(show_spinner=_("Reading one image through torchvision…"), max_entries=8)
-def to_tensor_example(user_dir: str) -> dict:
-    return data.to_tensor_example(fashion_mnist.find_root(user_dir or None, download=False)[0])
-
-
-@st.cache_data(show_spinner=_("Timing a DataLoader…"), max_entries=8)
-def loading_times(user_dir: str, device: str, _dataset: FashionMNIST) -> data.LoadingTimes:
-    return data.loading_times(fashion_mnist.find_root(user_dir or None, download=False)[0], _dataset)
-
 
 text = ui.lesson_intro("softmax_regression", jump_to_train=True)
 settings = ui.lesson_controls("softmax_regression")
@@ -40,31 +27,41 @@ st.header(text.title("The data before the model"))
 st.markdown(text["The data before the model"])
 dataset = live.data(device)
 user_dir = live.data_dir()  # the directory live.data read
+root = str(fashion_mnist.find_root(user_dir or None, download=False)[0])  # its files, not the field's text
 ui.chart(data.examples_figure(dataset), key="sm_examples")
-ex = to_tensor_example(user_dir)
-(w, h), (row, column), label = ex["PIL size"], ex["pixel at"], ex["label"]
-st.markdown(_("The first training image, labelled **{label}**: torchvision gives a PIL image of {w} × {h} pixels in "
-              "mode `{mode}` (8-bit grey), whose pixel at row {row}, column {column} is **{before}**. After "
-              "`ToTensor` it is a `{dtype}` tensor of shape `{shape}`, that pixel is **{after:.4f}** = {before} / "
-              "255, and `reshape(-1)` makes it a vector of shape `{flat}`.").format(
-    label=_(label), w=w, h=h, mode=ex["PIL mode"], row=row, column=column, before=ex["pixel before"],
-    dtype=ex["dtype"], shape=ex["tensor shape"], after=ex["pixel after"], flat=ex["flattened shape"]))
+# what depends only on the files and the device is computed once and kept, by the runner
+read = runner.run(runner.Task("sm_to_tensor", "softmax_data", _("One image through torchvision"),
+                              data.to_tensor_example, (dict(root=root),), costs.reading_images(1),
+                              doing=_("Reading one image through torchvision…")))
+ex = read.results[0] if isinstance(read, runner.Done) else None  # else the runner said why
+if ex is not None:
+    (w, h), (row, column), label = ex["PIL size"], ex["pixel at"], ex["label"]
+    st.markdown(_("The first training image, labelled **{label}**: torchvision gives a PIL image of {w} × {h} "
+                  "pixels in mode `{mode}` (8-bit grey), whose pixel at row {row}, column {column} is **{before}**. "
+                  "After `ToTensor` it is a `{dtype}` tensor of shape `{shape}`, that pixel is **{after:.4f}** = "
+                  "{before} / 255, and `reshape(-1)` makes it a vector of shape `{flat}`.").format(
+        label=_(label), w=w, h=h, mode=ex["PIL mode"], row=row, column=column, before=ex["pixel before"],
+        dtype=ex["dtype"], shape=ex["tensor shape"], after=ex["pixel after"], flat=ex["flattened shape"]))
 ui.show_source(data.to_tensor_example, data.examples_figure, data.class_examples, height=260)
 
 st.subheader(text.title("Loading image by image"))
 st.markdown(text["Loading image by image"])
-times = loading_times(user_dir, str(device), dataset)
-epoch = len(dataset.train_labels) / times.images  # how many such slices make an epoch
-st.markdown(_("{images:,} training images in shuffled batches of {batch_size}, brought to **{device}**:\n"
-              "- `DataLoader` with `ToTensor`, one image at a time: **{dataloader:.3f} s** (about {per_epoch:.1f} s "
-              "per epoch of {train:,} images at that rate);\n"
-              "- batches sliced from the preloaded tensor: **{preloaded:.2f} ms**.\n\n"
-              "Slicing was **{ratio:,.0f} times** faster here.").format(
-    images=times.images, batch_size=times.batch_size, device=device, dataloader=times.dataloader,
-    per_epoch=times.dataloader * epoch, train=len(dataset.train_labels), preloaded=times.preloaded * 1000,
-    ratio=times.ratio))
-st.caption(_("Measured on this machine the first time the page ran with these files and this device, then kept."))
-ui.show_source(data.loading_times, height=300)
+timed = runner.run(runner.Task("sm_loading", "softmax_data", _("Timing a DataLoader"), data.timed_loading,
+                               (dict(data_dir=user_dir or None, device=str(device)),), costs.reading_images(2000),
+                               doing=_("Timing a DataLoader…")))
+if isinstance(timed, runner.Done):  # else the runner said why
+    times = timed.results[0]
+    epoch = len(dataset.train_labels) / times.images  # how many such slices make an epoch
+    st.markdown(_("{images:,} training images in shuffled batches of {batch_size}, brought to **{device}**:\n"
+                  "- `DataLoader` with `ToTensor`, one image at a time: **{dataloader:.3f} s** "
+                  "(about {per_epoch:.1f} s per epoch of {train:,} images at that rate);\n"
+                  "- batches sliced from the preloaded tensor: **{preloaded:.2f} ms**.\n\n"
+                  "Slicing was **{ratio:,.0f} times** faster here.").format(
+        images=times.images, batch_size=times.batch_size, device=device, dataloader=times.dataloader,
+        per_epoch=times.dataloader * epoch, train=len(dataset.train_labels), preloaded=times.preloaded * 1000,
+        ratio=times.ratio))
+    st.caption(_("Measured on this machine the first time the page ran with these files and this device, then kept."))
+ui.show_source(data.loading_times, data.timed_loading, height=300)
 
 st.header(text.title("Softmax and cross-entropy, step by step"))
 st.markdown(text["Softmax and cross-entropy, step by step"])
@@ -108,12 +105,12 @@ if session.learner().tutorial_shown:  # in the pool when the server is slow (a m
 if isinstance(ran, runner.Done):
     bugged = ran.results[0]
     m, split = bugged.epoch_values["last batch size"][-1], bugged.outputs["last batch"]
-    correct, m_ln_m, gap = split["correct loss, summed"], split["m ln m"], split["gap, m ln(S/m) - sum ln S_i"]
+    correct, m_ln_m, gap = split.correct, split.m_ln_m, split.gap
     st.markdown(_("With the tutorial's settings (learning rate 0.1, batches of 256) and seed {seed}, one epoch: it "
                   "prints **{printed:.1f}**, the summed loss of the epoch's last batch of **{m}** images, and reaches "
                   "a test accuracy of {acc:.4f}. That batch's loss, recomputed in float64, and its parts:").format(
         seed=seed, printed=bugged.epoch_values["printed loss"][-1], m=m, acc=bugged.epoch_values["test acc"][-1]))
-    st.table([{"": _(part), _("value"): f"{value:.2f}"} for part, value in split.items()], hide_index=True)
+    st.table([{"": _(part), _("value"): f"{value:.2f}"} for part, value in split.parts()], hide_index=True)
     st.caption(_("{correct:.2f} + {m_ln_m:.2f} + {gap:.2f} = {total:.2f}. With a correct softmax, the same weights "
                  "give these {m} images a loss of {per_image:.3f} per image.").format(
         correct=correct, m_ln_m=m_ln_m, gap=gap, total=correct + m_ln_m + gap, m=m, per_image=correct / m))
@@ -138,10 +135,9 @@ presets = settings.table.presets
 for col, name in zip(st.columns(len(presets) + 1), presets):
     col.button(_("Preset: {name}").format(name=_(name)), on_click=settings.set, args=(presets[name],),
                key=f"sm_preset_{name}")
-lr, batch_size, num_epochs, versions = (settings.widget(name, col) for name, col in
-                                        zip(("lr", "batch_size", "num_epochs", "versions"), st.columns(4)))
-run_settings = dict(versions=versions, optimizer="SGD", lr=lr, batch_size=batch_size, num_epochs=num_epochs,
-                    seed=seed, device=str(device))
+chosen = settings.draw(st.columns(4), ("lr", "batch_size", "num_epochs", "versions"))
+lr, batch_size, num_epochs, versions = chosen.lr, chosen.batch_size, chosen.num_epochs, chosen.versions
+run_settings = live.run_settings(settings, device, optimizer="SGD")  # the tutorial's plain SGD, always
 
 build = functools.partial(sr.softmax_regression, seed=seed)
 left, right = st.columns(2)

@@ -10,6 +10,7 @@ import torchvision
 from torch.utils.data import DataLoader, Subset
 from torchvision.transforms import ToTensor
 
+from core import fashion_mnist
 from core.charts import weight_images_figure
 from core.fashion_mnist import CLASSES, FashionMNIST, class_names
 from core.training import synchronize
@@ -78,3 +79,9 @@ def loading_times(root: str | Path, data: FashionMNIST, images: int = 2000, batc
         X, y = data.train_images.index_select(0, idx), data.train_labels.index_select(0, idx)  # as train_epochs
     synchronize(device)
     return LoadingTimes(images, batch_size, dataloader, time.perf_counter() - start)
+
+
+def timed_loading(data_dir: str | None, device: str) -> LoadingTimes:
+    """loading_times of the data set the lessons read from `data_dir` (None: found as everywhere else), held on
+    `device` (the process's one copy): plain arguments, so that the runner computes it once and keeps it."""
+    return loading_times(fashion_mnist.find_root(data_dir, download=False)[0], fashion_mnist.shared(data_dir, device))

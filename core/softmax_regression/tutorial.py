@@ -5,6 +5,7 @@ loss grows by about ln m. Its loss is also a sum over the batch, and it prints t
 """
 
 import math
+from dataclasses import dataclass
 
 import torch
 
@@ -45,7 +46,21 @@ def first_batch_losses(data: FashionMNIST, seed: int = 0, batch_size: int = 256)
     return found
 
 
-def loss_split(O: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+@dataclass(frozen=True)
+class LossSplit:
+    """The tutorial's summed loss of a batch of m images, and the three parts it is the sum of."""
+    tutorial: float  # what the tutorial's loss gives
+    correct: float  # the correct cross-entropy, summed over the batch
+    m_ln_m: float  # m ln m
+    gap: float  # m ln(S/m) - sum ln S_i: never negative, 0 when every row's exps sum to the same
+
+    def parts(self) -> list[tuple[str, float]]:
+        """Each quantity with its name (marked for translation), in the order a table shows them."""
+        return [(N_("the tutorial's loss"), self.tutorial), (N_("correct loss, summed"), self.correct),
+                ("m ln m", self.m_ln_m), (N_("gap, m ln(S/m) - sum ln S_i"), self.gap)]
+
+
+def loss_split(O: torch.Tensor, y: torch.Tensor) -> LossSplit:
     """Return the tutorial's summed loss of logits O and its three parts: the correct summed loss, m ln m, a gap.
 
     With S_i the sum of row i's exps and S their total, its loss per image is ln S - o_y = (ln S_i - o_y) + ln(S/S_i),
@@ -55,10 +70,9 @@ def loss_split(O: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     O, y, m = O.detach().cpu().double(), y.cpu(), len(y)  # float64, so the small gap is not lost in rounding
     Y = one_hot(y, dtype=O.dtype)
     S_i = torch.exp(O).sum(dim=1)  # (m,)
-    return {N_("the tutorial's loss"): tutorial_cross_loss(tutorial_softmax(O), Y).item(),
-            N_("correct loss, summed"): m * trace_cross_entropy(softmax(O), Y).item(),
-            "m ln m": m * math.log(m),
-            N_("gap, m ln(S/m) - sum ln S_i"): (m * torch.log(S_i.sum() / m) - torch.log(S_i).sum()).item()}
+    return LossSplit(tutorial=tutorial_cross_loss(tutorial_softmax(O), Y).item(),
+                     correct=m * trace_cross_entropy(softmax(O), Y).item(), m_ln_m=m * math.log(m),
+                     gap=(m * torch.log(S_i.sum() / m) - torch.log(S_i).sum()).item())
 
 
 def tutorial_run(data: FashionMNIST, num_epochs: int = 1, lr: float = 0.1, batch_size: int = 256,
