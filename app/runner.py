@@ -323,7 +323,10 @@ def run(task: Task, start: bool | None = None, stop_in: Any = None) -> Done | Pe
         return done
     if task.steps:
         return _training(task, bool(start), stop_in is None)
-    return _waited(task)
+    done = _waited(task)
+    if start and isinstance(done, Done):  # kept for the reruns that follow, as a run computed here is
+        session.learner().results[task.key] = (task.each[0], done.results[0], done.seconds, "")
+    return done
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

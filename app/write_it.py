@@ -5,11 +5,13 @@ import inspect
 import pandas as pd
 import streamlit as st
 
+import live_training
+import runner
 import session
 import ui
-from core import exercises
+from core import exercises, i18n
 from core.charts import overlay_figure
-from core.exercises.check import Exercise, Outcome, check, exercise, train_both
+from core.exercises.check import Exercise, Outcome, attempt, attempt_cost, exercise
 from core.fashion_mnist import FashionMNIST
 from core.i18n import _
 from core.sandbox import MAX_CODE_CHARS
@@ -48,13 +50,18 @@ def show(slug: str, data: FashionMNIST | None = None) -> None:
     code = st.text_area(_("Your code"), value=ex.starter, key=f"{key}_code", height=240, max_chars=MAX_CODE_CHARS)
     chosen, learner = options(ex, slug), session.learner()
     if st.button(_("Run and check"), key=f"{key}_run", type="primary"):
-        with st.spinner(_("Running your code in the sandbox...")):
-            outcome = check(ex, code, **chosen)
-            trained = train_both(ex, code, data=data, **chosen) if outcome.passed and ex.train else None
-        learner.record_attempt(slug, ex.id, code, outcome, trained)
-    attempt = learner.attempt(slug, ex.id)
-    if attempt is not None:
-        outcome, trained = attempt.outcome, attempt.trained
+        held = None if data is None else str(data.train_images.device)
+        ran = runner.run(runner.Task(
+            f"{key}_attempt", "exercise", _("Run and check"), attempt,
+            (dict(slug=slug, code=code, language=i18n.current(), data_dir=live_training.data_dir() or None,
+                  device=held, **chosen),), attempt_cost(slug), doing=_("Running your code in the sandbox...")),
+            start=True)
+        if isinstance(ran, runner.Done):  # else the runner said why
+            outcome, trained = ran.results[0]
+            learner.record_attempt(slug, ex.id, code, outcome, trained)
+    latest = learner.attempt(slug, ex.id)
+    if latest is not None:
+        outcome, trained = latest.outcome, latest.trained
         show_outcome(outcome)
         if isinstance(trained, str):
             st.warning(trained)

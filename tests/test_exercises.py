@@ -79,6 +79,22 @@ def test_the_page_checks_code_and_draws_the_learners_curve():
     assert traces[0]["y"] == pytest.approx(traces[1]["y"][:100], rel=1e-9)
 
 
+def test_a_long_attempt_goes_to_the_pool_and_shows_the_same_verdict_and_curve(monkeypatch):
+    """'Run and check' is a task of the runner like any other: on a slow server it runs in a worker."""
+    from helpers import chart_traces, learner, open_page, send_to_pool
+    submitted = send_to_pool(monkeypatch)
+    at = open_page("backprop_numpy")
+    submitted.clear()
+    at.text_area(key="bp_ex_numpy_backward_code").set_value(exercise("backprop_numpy").reference_source())
+    at.button(key="bp_ex_numpy_backward_run").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert submitted == ["exercise"]  # its kind in the pool's line
+    assert any("Every tensor matches autograd" in s.value for s in at.success)
+    assert learner(at).progress["backprop_numpy"]["exercise:numpy_backward"] is True
+    traces = chart_traces(at, "bp_ex_numpy_backward_curve")
+    assert traces[0]["y"] == pytest.approx(traces[1]["y"][:100], rel=1e-9)
+
+
 TRAINED = [  # (slug, page options, edit that makes the reference fit the options, a wrong answer: (old, new))
     ("tensors_autograd", {}, None, ("return grad_input", "return -grad_input")),
     ("softmax_regression", {}, None, ("return dO / len(y)", "return -dO / len(y)")),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from core import fashion_mnist, i18n
+from core.costs import Work
 from core.curves import Curves
 from core.i18n import N_, _
 from core.sandbox import Sandbox, SandboxError, run_once
@@ -175,3 +177,24 @@ def train_both(ex: Exercise, code: str, **options: object) -> tuple[Curves, Curv
             return ex.train(sandbox, **options)
     except (SandboxError, ValueError, RuntimeError) as error:  # outputs that do not fit the model's arrays
         return _("Training with your code stopped: {error}").format(error=explain(ex, str(error)))
+
+
+def attempt(slug: str, code: str, language: str, data_dir: str | None = None, device: str | None = None,
+            seed: int = 0, **options: object) -> tuple[Outcome, tuple[Curves, Curves] | str | None]:
+    """What 'Run and check' shows for `code`: the check against autograd and, when it passes and the exercise
+    trains, your code's training run beside the reference's (or why there is none). Plain arguments, so that the
+    runner can run it in the page or in a worker and keep it: `language` is the one its sentences are written in
+    (kept per language), `device` the one the lesson's data set is held on (None: none is loaded)."""
+    i18n.use(language)
+    ex = exercise(slug)
+    outcome = check(ex, code, seed, **options)
+    if not (outcome.passed and ex.train):
+        return outcome, None
+    data = fashion_mnist.shared(data_dir, device) if device is not None else None
+    return outcome, train_both(ex, code, data=data, **options)
+
+
+def attempt_cost(slug: str) -> Work:
+    """What an attempt costs: starting the sandbox's process is about a thousand training steps' fixed cost, and
+    an exercise that trains adds about two thousand more (its runs are small)."""
+    return Work(0.0, 3000 if exercise(slug).train else 1000)
