@@ -75,7 +75,8 @@ PAGES = sorted((ROOT / "app" / "lesson_pages").glob("*.py")) + sorted((ROOT / "a
 
 def runner_breaches(source: str) -> list[str]:
     """What a page's source does that only the runner may: use the pool or its internals, read the session's
-    runs and results, choose between here and the pool itself, or draw a Stop of its own."""
+    runs and results, choose between here and the pool itself, keep results in a cache of its own, or draw a Stop
+    of its own."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -88,6 +89,8 @@ def runner_breaches(source: str) -> list[str]:
             found.append(f"reads {node.value!r}")
         elif isinstance(node, ast.Name) and node.id == "INLINE_SECONDS":
             found.append("INLINE_SECONDS")
+        elif isinstance(node, ast.Attribute) and node.attr in ("cache_data", "cache_resource"):
+            found.append(f"caches its own results (st.{node.attr})")
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "button"
               and node.args and isinstance(node.args[0], ast.Call) and node.args[0].args
               and isinstance(node.args[0].args[0], ast.Constant) and node.args[0].args[0].value == "Stop"):
@@ -105,10 +108,12 @@ def test_the_runner_rule_finds_each_breach():
         "import runner\nfrom core.pool import Pool\nimport streamlit as st\n"
         "if runner.estimate('k', w) <= runner.INLINE_SECONDS: pass\n"
         "st.session_state['pool_results'].pop('k')\nrunner.submit('k')\nrunner.tickets()\n"
-        "st.button(_('Stop'), on_click=runner.stop)\nrunner.run(runner.Task('k'))\n")
+        "st.button(_('Stop'), on_click=runner.stop)\nrunner.run(runner.Task('k'))\n"
+        "twin = st.cache_data(max_entries=8)(f)\n")
     assert sorted(breaches) == sorted(["imports core.pool", "runner.estimate", "runner.INLINE_SECONDS",
                                        "reads 'pool_results'", "runner.submit", "runner.tickets",
-                                       "draws its own Stop", "runner.stop"])
+                                       "draws its own Stop", "runner.stop",
+                                       "caches its own results (st.cache_data)"])
 
 
 # the session's keys a test may name: the learner's one key, and widget states AppTest has no method to set as a

@@ -206,7 +206,8 @@ def test_autograd_page_controls(autograd_page):
 def test_long_runs_go_to_the_pool_and_are_kept_for_every_learner(monkeypatch):
     submitted = send_to_pool(monkeypatch)
     at = open_page("tensors_autograd", {"num_iters": "50", "dyn_iters": "40"})
-    assert sorted(submitted) == ["tensors_autograd", "tensors_autograd_dynamic"]  # the four in one job
+    assert sorted(submitted) == ["tensors_autograd", "tensors_autograd_accumulate",  # the four in one job
+                                 "tensors_autograd_dynamic"]
     traces = chart_traces(at, "ta_loss")
     assert [t["name"] for t in traces] == list(ladder.STAGES)
     for trace, name in zip(traces, ladder.STAGES):
@@ -214,4 +215,4 @@ def test_long_runs_go_to_the_pool_and_are_kept_for_every_learner(monkeypatch):
     dynamic = demos.train_dynamic(1e-4, 0.9, 40, 0, "cpu")
     assert chart_traces(at, "ta_dynamic")[0]["y"] == pytest.approx(dynamic.losses, rel=1e-3)  # float32
     open_page("tensors_autograd", {"num_iters": "50", "dyn_iters": "40"})  # another learner, same settings
-    assert len(submitted) == 2  # computed once for the server
+    assert len(submitted) == 3  # computed once for the server

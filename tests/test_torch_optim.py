@@ -180,7 +180,7 @@ def test_long_computations_run_in_the_pool_while_the_page_waits_and_are_kept_for
     submitted = send_to_pool(monkeypatch)
     at = open_page("torch_optim", {"num_iters": "60", "six_epochs": "50"})
     assert not at.exception, [e.message for e in at.exception]
-    assert sorted(submitted) == ["torch_optim_paths", "torch_optim_race", "torch_optim_six"]
+    assert sorted(submitted) == ["torch_optim_paths", "torch_optim_race", "torch_optim_six", "torch_optim_step_gap"]
     call = next(c.value for c in at.code if c.value.startswith("race("))  # the call shown, with the page's rates
     expected = ol.race(ast.literal_eval(call[len("race("):call.index("}") + 1]), num_iters=60)
     gaps = [float(np.max(np.abs(np.array(t["y"]) / np.array(r.losses) - 1)))
@@ -190,7 +190,7 @@ def test_long_computations_run_in_the_pool_while_the_page_waits_and_are_kept_for
     assert chart_traces(at, "op_six_loss")[0]["y"] == pytest.approx(manual.losses, rel=1e-9), sp_lr
     assert not learner(at).waiting
     second = open_page("torch_optim", {"num_iters": "60", "six_epochs": "50"})  # another learner, same settings
-    assert len(submitted) == 3  # computed once for the server
+    assert len(submitted) == 4  # computed once for the server
     assert chart_traces(second, "op_race")[0]["y"] == chart_traces(at, "op_race")[0]["y"]
 
 

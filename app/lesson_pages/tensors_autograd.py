@@ -120,10 +120,15 @@ with tabs[0]:
 with tabs[1]:
     zero = settings.widget("zero_grad")
     # without zeroing, the correct run is drawn beside it for comparison
-    accumulate = st.cache_data(max_entries=8, show_spinner=False)(demos.train_with_or_without_zeroing)
-    shown_runs = {_("zeroing"): accumulate(True, seed=seed, device=str(device))}
-    if not zero:
-        shown_runs[_("not zeroing")] = accumulate(False, seed=seed, device=str(device))
+    each = {_("zeroing"): True} | ({} if zero else {_("not zeroing"): False})
+    piled_up = runner.run(runner.Task(
+        "ta_accumulate", "tensors_autograd_accumulate", _("With and without zero_()"),
+        demos.train_with_or_without_zeroing,
+        tuple(dict(zero_grad=z, seed=seed, device=str(device)) for z in each.values()),
+        costs.two_layer_training(100, num_runs=len(each))))
+    if not isinstance(piled_up, runner.Done):
+        st.stop()  # the runner said why
+    shown_runs = dict(zip(each, piled_up.results, strict=True))
     for name, run in shown_runs.items():
         ui.report_divergence(_("The run {name}").format(name=name), run)
     c = st.columns(2)

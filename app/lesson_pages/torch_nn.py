@@ -83,8 +83,11 @@ with right:
                  "learning rate the 'after' histogram hides the 'before' one: training moved the weights very "
                  "little."))
 
-cached = st.cache_data(max_entries=32, show_spinner=False)
-scales, steps = cached(nl.init_scales)(H, seed), cached(nl.first_step)(H, lr, seed)
+tables = runner.run(runner.Task("nn_init_tables", "torch_nn_tables", _("Both initialisations, layer by layer"),
+                                nl.init_tables, (dict(H=H, lr=lr, seed=seed),), costs.init_tables(H)))
+if not isinstance(tables, runner.Done):
+    st.stop()  # the runner said why
+scales, steps = tables.results[0]
 left, right = st.columns([5, 6])
 with left:
     st.table([{_(k): f"{v:.3g}" if isinstance(v, float) else v for k, v in row.items()} for row in scales],
@@ -105,8 +108,8 @@ with left:
         default=default["lr·‖∇L‖²/L"], normal=normal["lr·‖∇L‖²/L"],
         times=normal["lr·‖∇L‖²/L"] / default["lr·‖∇L‖²/L"]))
 with right:
-    ui.show_source(nl.init_scales, nl.first_step, height=360, calls=[
-        ui.call_text(nl.init_scales, H, seed), ui.call_text(nl.first_step, H, lr, seed)])
+    ui.show_source(nl.init_tables, nl.init_scales, nl.first_step, height=360,
+                   calls=[ui.call_text(nl.init_tables, H=H, lr=lr, seed=seed)])
 
 fast = trained["lr = 1e-3"]
 init_name = "nn.init.normal_" if normal_init else N_("nn.Linear's default init")

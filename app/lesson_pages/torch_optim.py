@@ -16,7 +16,6 @@ from core.torch_optim import checkpoints as answers
 from core.torch_optim import race as ol
 from core.torch_optim import six_points as sp
 
-cached = st.cache_data(max_entries=64, show_spinner=False)  # every result here is a pure function of its inputs
 text = ui.lesson_intro("torch_optim")
 settings = ui.lesson_controls("torch_optim")
 
@@ -83,7 +82,11 @@ st.markdown(text["Starting from nn.init.normal_"])
 # ---- step() is the loop ------------------------------------------------------------------------------------------
 st.header(text.title("optimizer.step() is the loop we wrote"))
 st.markdown(text["optimizer.step() is the loop we wrote"])
-gap = cached(ol.manual_versus_step)(seed=seed)
+stepped = runner.run(runner.Task("op_step_gap", "torch_optim_step_gap", _("Our loop against optimizer.step()"),
+                                 ol.manual_versus_step, (dict(seed=seed),), costs.step_comparison()))
+if not isinstance(stepped, runner.Done):
+    st.stop()  # the runner said why; what follows needs the two runs
+gap = stepped.results[0]
 revealed = predict.ask("torch_optim", "step_gap", answers.step_gap(gap))
 left, right = st.columns([5, 6])
 with left, st.expander(_("The two runs' weights"), expanded=revealed):

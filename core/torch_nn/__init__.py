@@ -174,6 +174,12 @@ def first_step(H: int = 100, lr: float = 1e-6, seed: int = 0, N: int = 64, D_in:
     return rows
 
 
+def init_tables(H: int = 100, lr: float = 1e-6, seed: int = 0
+                ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """Both tables beside the initialisation chart: init_scales and first_step, for one call of the page."""
+    return init_scales(H, seed), first_step(H, lr, seed)
+
+
 # ---- a module is an object, a function is a function -----------------------------------------------------------
 
 def relu_module_versus_function() -> list[tuple[str, str]]:

@@ -18,3 +18,8 @@ def surface_paths(steps: int, num_paths: int) -> Work:
 def six_points_training(num_epochs: int) -> Work:
     """The six points' two runs (by hand and with optim.SGD), `num_epochs` full-batch steps each."""
     return small_steps(2 * num_epochs)
+
+
+def step_comparison(num_iters: int = 20) -> Work:
+    """Our SGD loop against optimizer.step(): two runs of the two-layer network from the same weights."""
+    return two_layer_training(num_iters, num_runs=2)
