@@ -78,16 +78,15 @@ def drifts():
 
 def test_scratch_and_concise_agree_in_float64_and_drift_apart_in_float32(drifts):
     f64, f32 = drifts[torch.float64, 0.5], drifts[torch.float32, 0.5]
-    assert len(f64.values["weight gap"]) == 4 and f64.values["weight gap"][0] == 0.0  # same start; 3 epochs
-    assert max(f64.values["weight gap"] + f64.values["logit gap"]) < 1e-10
-    assert f32.values["weight gap"][-1] > 1e-9 and f32.values["logit gap"][-1] > 1e-8
-    assert f32.values["weight gap"][-1] > 1e4 * max(f64.values["weight gap"])
-    torch.testing.assert_close(torch.tensor(f32.losses), torch.tensor(f64.losses), rtol=1e-4, atol=0)
+    assert len(f64.weight_gap) == 4 and f64.weight_gap[0] == 0.0  # same start; 3 epochs
+    assert max(f64.weight_gap + f64.logit_gap) < 1e-10
+    assert f32.weight_gap[-1] > 1e-9 and f32.logit_gap[-1] > 1e-8
+    assert f32.weight_gap[-1] > 1e4 * max(f64.weight_gap)
+    torch.testing.assert_close(torch.tensor(f32.loss), torch.tensor(f64.loss), rtol=1e-4, atol=0)
 
 
 def test_a_larger_learning_rate_grows_the_float32_gap_faster(drifts):
-    assert drifts[torch.float32, 0.5].values["weight gap"][-1] > 10 * drifts[torch.float32, 0.005].values[
-        "weight gap"][-1]
+    assert drifts[torch.float32, 0.5].weight_gap[-1] > 10 * drifts[torch.float32, 0.005].weight_gap[-1]
 
 
 def test_drift_figure_draws_both_precisions_on_a_log_axis(drifts):
@@ -169,8 +168,8 @@ def test_mlp_page_compares_the_tutorial_step_and_measures_the_drift(tiny_dir):
     assert [t["name"] for t in chart_traces(at, "mlp_drift_chart")] == [
         "float32: weight gap", "float32: logit gap", "float64: weight gap", "float64: logit gap"]
     shown, drifts = learner(at).drift
-    assert shown["num_epochs"] == 2 and len(drifts["float64"].values["weight gap"]) == 3
-    assert max(drifts["float64"].values["weight gap"]) < 1e-10
+    assert shown["num_epochs"] == 2 and len(drifts["float64"].weight_gap) == 3
+    assert max(drifts["float64"].weight_gap) < 1e-10
     assert any("Before training the weights are identical" in c.value for c in at.caption)
     at.select_slider(key="mlp_lr").set_value(0.5).run()
     assert any("press **Measure the drift** again" in i.value for i in at.info)
@@ -199,7 +198,7 @@ def test_a_long_drift_measurement_runs_in_the_pool_and_lands_on_the_page(drift_i
     assert not at.exception, [e.message for e in at.exception]
     shown, drifts = learner(at).drift
     expected = mlp.version_drift(fashion_mnist.load(tiny_dir, "cpu"), torch.float64, **shown)
-    assert drifts["float64"].values["weight gap"] == pytest.approx(expected.values["weight gap"], abs=1e-12)
+    assert drifts["float64"].weight_gap == pytest.approx(expected.weight_gap, abs=1e-12)
     assert [t["name"] for t in chart_traces(at, "mlp_drift_chart")][0] == "float32: weight gap"
     assert any("measure_drift" in t.label for t in at.tabs)  # the worker's function among the sources shown
 

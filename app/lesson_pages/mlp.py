@@ -125,19 +125,17 @@ if measured is not None:
     left, right = st.columns([3, 2])
     ui.chart(mlp.drift_figure(drifts), key="mlp_drift_chart", where=left)
     with right:
-        last = {name: (curves.values["weight gap"][-1], curves.values["logit gap"][-1])
-                for name, curves in drifts.items()}
-        epochs = len(drifts["float32"].values["weight gap"]) - 1
-        st.dataframe([{_("precision"): name, _("epoch"): e, **{_(k): f"{curves.values[k][e]:.1e}"
-                                                          for k in ("weight gap", "logit gap")}}
-                      for name, curves in drifts.items() for e in range(len(curves.losses))], hide_index=True)
-        for name, curves in drifts.items():
-            ui.report_divergence(_("The {precision} run").format(precision=name), curves)
+        epochs = len(drifts["float32"].weight_gap) - 1
+        st.dataframe([{_("precision"): name, _("epoch"): e, **{_(gap): f"{values[e]:.1e}" for gap, values in
+                                                          drift.gaps()}}
+                      for name, drift in drifts.items() for e in range(len(drift.loss))], hide_index=True)
+        for name, drift in drifts.items():
+            ui.report_divergence(_("The {precision} run").format(precision=name), drift.curves())
         st.caption(_("Before training the weights are identical, yet the logits already differ by {logit32:.1e} in "
                      "float32 and {logit64:.1e} in float64: the two forward passes round differently. After {epochs} "
                      "epochs the weights differ by {weight32:.1e} in float32 and {weight64:.1e} in float64.").format(
-            logit32=drifts["float32"].values["logit gap"][0], logit64=drifts["float64"].values["logit gap"][0],
-            epochs=epochs, weight32=last["float32"][0], weight64=last["float64"][0]))
+            logit32=drifts["float32"].logit_gap[0], logit64=drifts["float64"].logit_gap[0], epochs=epochs,
+            weight32=drifts["float32"].weight_gap[-1], weight64=drifts["float64"].weight_gap[-1]))
     ui.show_source(mlp.version_drift, mlp.weights, mlp.drift_figure, drift_jobs.measure_drift, height=360,
                    calls=[ui.call_text(mlp.version_drift, "data", dtype, **shown).replace("'data'", "data")
                           for dtype in (torch.float32, torch.float64)])

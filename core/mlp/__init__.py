@@ -9,7 +9,7 @@ and concise versions drift apart in float32.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 import torch
@@ -205,45 +205,60 @@ def weights(model: MLPScratch | Concise) -> list[torch.Tensor]:
 DRIFT_MAX_EPOCHS = 5  # the page's drift experiment trains at most this many epochs, to stay a few seconds long
 
 
+@dataclass
+class Drift:
+    """How far apart scratch and concise are after each epoch (index 0: before training), in one precision."""
+    loss: list[float] = field(default_factory=list)  # the scratch version's mean loss on its training images
+    weight_gap: list[float] = field(default_factory=list)  # the largest absolute difference of any weight
+    logit_gap: list[float] = field(default_factory=list)  # and of any logit, on the first test images
+    diverged_at: int | None = None  # the epoch a version diverged at (the measurement stops there)
+
+    def gaps(self) -> list[tuple[str, list[float]]]:
+        """Both gaps with their names (marked for translation), as the chart and the table show them."""
+        return [(N_("weight gap"), self.weight_gap), (N_("logit gap"), self.logit_gap)]
+
+    def curves(self) -> Curves:
+        """The measurement as a run's curves: its loss per epoch and where it diverged."""
+        return Curves({"loss": self.loss}, diverged_at=self.diverged_at, step="epoch")
+
+
 def version_drift(data: FashionMNIST, dtype: torch.dtype, num_train: int = 2048, num_test: int = 500,
                   num_hiddens: int = 256, activation: str = "relu", optimizer: str = "SGD", lr: float = 0.5,
                   batch_size: int = 256, num_epochs: int = 5, seed: int = 0, cosine: bool = False,
-                  on_epoch: Callable[[int], bool | None] | None = None) -> Curves:
+                  on_epoch: Callable[[int], bool | None] | None = None) -> Drift:
     """Return per epoch (0: before training) the largest weight and logit gaps between scratch and concise in dtype;
     on_epoch(epoch), called after each epoch, stops it early by returning True."""
     # both train from the same weights on the CPU, on the first num_train training images; the logit gap is on the
-    # first num_test test images, and "loss" is the scratch version's mean loss on its training images
+    # first num_test test images, and the loss is the scratch version's mean loss on its training images
     check_sizes(num_train=num_train, num_test=num_test)
     X, y = data.train_images[:num_train].to("cpu", dtype), data.train_labels[:num_train].cpu()
     X_test = data.test_images[:num_test].to("cpu", dtype)
     small = FashionMNIST(X, y, X_test, data.test_labels[:num_test].cpu(), data.source)
     models = {v: mlp(v, num_hiddens, activation, seed, dtype=dtype) for v in ("scratch", "concise")}
     runs = {v: train_epochs(m, small, optimizer, lr, batch_size, num_epochs, seed, cosine) for v, m in models.items()}
-    curves = Curves({"loss": [], "weight gap": [], "logit gap": []}, step="epoch")
+    drift = Drift()
     for epoch in range(num_epochs + 1):
         if epoch > 0:  # one more epoch of each version (the two runs draw the same batches)
             histories = [next(run) for run in runs.values()]
             if any(h.diverged_at is not None for h in histories):
-                curves.diverged_at = epoch
+                drift.diverged_at = epoch
                 break
         with torch.no_grad():
             scratch, concise = models.values()
-            curves.values["loss"].append(F.cross_entropy(scratch(X), y).item())
-            curves.values["weight gap"].append(max((a - b).abs().max().item()
-                                                   for a, b in zip(weights(scratch), weights(concise))))
-            curves.values["logit gap"].append((scratch(X_test) - concise(X_test)).abs().max().item())
+            drift.loss.append(F.cross_entropy(scratch(X), y).item())
+            drift.weight_gap.append(max((a - b).abs().max().item() for a, b in zip(weights(scratch), weights(concise))))
+            drift.logit_gap.append((scratch(X_test) - concise(X_test)).abs().max().item())
         if epoch > 0 and on_epoch is not None and on_epoch(epoch):
             break
-    return curves
+    return drift
 
 
-def drift_figure(drifts: dict[str, Curves]) -> go.Figure:
+def drift_figure(drifts: dict[str, Drift]) -> go.Figure:
     """Return the weight gap (solid) and logit gap (dotted) per epoch on a log axis, one colour per precision."""
     # a gap of exactly 0 (the weights before training) cannot sit on a log axis: it is left out
     fig = go.Figure()
-    for i, (name, curves) in enumerate(drifts.items()):
-        for curve, dash in ((N_("weight gap"), "solid"), (N_("logit gap"), "dot")):
-            values = curves.values[curve]
+    for i, (name, drift) in enumerate(drifts.items()):
+        for (curve, values), dash in zip(drift.gaps(), ("solid", "dot"), strict=True):
             fig.add_trace(go.Scatter(x=list(range(len(values))), y=[v if v > 0 else None for v in values],
                                      mode="lines+markers",
                                      name=_("{precision}: {curve}").format(precision=name, curve=_(curve)),

@@ -7,16 +7,16 @@ from typing import Any
 import torch
 
 from core import fashion_mnist
-from core.curves import Curves
 from core.i18n import _
 from core.jobs import core_function
+from core.mlp import Drift
 from core.worker import Progress
 
 DRIFT_PRECISIONS = {"float32": torch.float32, "float64": torch.float64}
 
 
 def measure_drift(progress: Progress, measure: Callable, kwargs: dict[str, Any],
-                  data_dir: str | None = None) -> dict[str, Curves]:
+                  data_dir: str | None = None) -> dict[str, Drift]:
     """The drift measurement as a job of the server's pool (see core.jobs): measure(data, dtype, **kwargs,
     on_epoch=...) (version_drift) in float32, then in float64, on the CPU; a precision cut short by Stop is left
     out."""
