@@ -119,12 +119,12 @@ def test_on_a_real_first_batch_the_bug_adds_ln_256_to_each_images_loss():
     for seed in range(3):  # measured: correct 2.30 to 2.34, tutorial's 7.84 to 7.88 (ln 2560 = 7.85)
         losses = tutorial.first_batch_losses(real, seed)
         right, bug = losses["softmax"], losses["tutorial_softmax"]
-        assert right["mean loss per image"] == pytest.approx(math.log(10), abs=0.1)
-        assert bug["mean loss per image"] == pytest.approx(math.log(2560), abs=0.1)
-        assert bug["loss summed over the batch"] == pytest.approx(256 * bug["mean loss per image"], rel=1e-5)
-        assert right["one row sums to"] == pytest.approx(1.0, rel=1e-5)
-        assert bug["one row sums to"] == pytest.approx(1 / 256, rel=0.1)
-        assert bug["all m rows sum to"] == pytest.approx(1.0, rel=1e-5)
+        assert right.mean_loss == pytest.approx(math.log(10), abs=0.1)
+        assert bug.mean_loss == pytest.approx(math.log(2560), abs=0.1)
+        assert bug.summed_loss == pytest.approx(256 * bug.mean_loss, rel=1e-5)
+        assert right.row_sum == pytest.approx(1.0, rel=1e-5)
+        assert bug.row_sum == pytest.approx(1 / 256, rel=0.1)
+        assert bug.all_rows_sum == pytest.approx(1.0, rel=1e-5)
 
 
 def test_the_tutorials_loop_prints_about_500_as_it_did(one_thread):
@@ -153,11 +153,11 @@ def test_to_tensor_divides_by_255_and_keeps_a_channel(tmp_path):
     arrays = write_tiny(tmp_path, n_train=30, n_test=10)
     example = data.to_tensor_example(tmp_path, index=4, row=3, column=7)
     before = int(arrays["train-images-idx3-ubyte"][4, 3, 7])
-    assert example["pixel before"] == before
-    assert example["pixel after"] == pytest.approx(before / 255)
-    assert example["tensor shape"] == (1, 28, 28) and example["flattened shape"] == (784,)
-    assert example["dtype"] == "torch.float32" and example["PIL mode"] == "L"
-    assert example["label"] == CLASSES[int(arrays["train-labels-idx1-ubyte"][4])]
+    assert example.pixel_before == before
+    assert example.pixel_after == pytest.approx(before / 255)
+    assert example.tensor_shape == (1, 28, 28) and example.flattened_shape == (784,)
+    assert example.dtype == "torch.float32" and example.pil_mode == "L"
+    assert example.label == CLASSES[int(arrays["train-labels-idx1-ubyte"][4])]
 
 
 def test_loading_times_measure_both_ways_on_the_same_images(tmp_path):

@@ -35,13 +35,13 @@ read = runner.run(runner.Task("sm_to_tensor", "softmax_data", _("One image throu
                               doing=_("Reading one image through torchvision…")))
 ex = read.results[0] if isinstance(read, runner.Done) else None  # else the runner said why
 if ex is not None:
-    (w, h), (row, column), label = ex["PIL size"], ex["pixel at"], ex["label"]
+    (w, h), (row, column), label = ex.pil_size, ex.pixel_at, ex.label
     st.markdown(_("The first training image, labelled **{label}**: torchvision gives a PIL image of {w} × {h} "
                   "pixels in mode `{mode}` (8-bit grey), whose pixel at row {row}, column {column} is **{before}**. "
                   "After `ToTensor` it is a `{dtype}` tensor of shape `{shape}`, that pixel is **{after:.4f}** = "
                   "{before} / 255, and `reshape(-1)` makes it a vector of shape `{flat}`.").format(
-        label=_(label), w=w, h=h, mode=ex["PIL mode"], row=row, column=column, before=ex["pixel before"],
-        dtype=ex["dtype"], shape=ex["tensor shape"], after=ex["pixel after"], flat=ex["flattened shape"]))
+        label=_(label), w=w, h=h, mode=ex.pil_mode, row=row, column=column, before=ex.pixel_before, dtype=ex.dtype,
+        shape=ex.tensor_shape, after=ex.pixel_after, flat=ex.flattened_shape))
 ui.show_source(data.to_tensor_example, data.examples_figure, data.class_examples, height=260)
 
 st.subheader(text.title("Loading image by image"))
@@ -86,11 +86,12 @@ with st.expander(text.title("The answer")):
     st.markdown(text["The answer"])
 losses = tutorial.first_batch_losses(dataset, seed)
 first = st.expander(_("Both softmaxes on the first batch"), expanded=predict.ask(
-    "softmax_regression", "first_loss", losses["softmax"]["mean loss per image"]))
+    "softmax_regression", "first_loss", losses["softmax"].mean_loss))
 first.markdown(_("Both on the first 256 training images a run with seed {seed} draws, with that run's initial "
                  "weights:").format(seed=seed))
-first.table([{"": _(quantity), **{f"{name}()": f"{values[quantity]:.4f}" for name, values in losses.items()}}
-             for quantity in losses["softmax"]], hide_index=True)
+rows = {name: dict(found.rows()) for name, found in losses.items()}
+first.table([{"": _(quantity), **{f"{name}()": f"{values[quantity]:.4f}" for name, values in rows.items()}}
+             for quantity in rows["softmax"]], hide_index=True)
 st.caption(_("For comparison: ln 10 = {ln_10:.4f}, ln 2560 = {ln_2560:.4f}, 1/256 = {inverse:.4f}.").format(
     ln_10=math.log(10), ln_2560=math.log(2560), inverse=1 / 256))
 if st.button(_("Run the tutorial's loop for one epoch"), key="sm_tutorial_start", icon=":material/play_arrow:"):
@@ -122,11 +123,11 @@ st.header(text.title("Why frameworks fuse softmax into the loss"))
 st.markdown(text["Why frameworks fuse softmax into the loss"])
 scale = settings.widget("scale")
 overflow = sr.overflow_demo(scale)
-naive, right = overflow["naive: -log(softmax)"], overflow["log-sum-exp"]
+naive, right = overflow.naive, overflow.log_sum_exp
 st.expander(_("The cross-entropy three ways"), expanded=predict.ask(
     "softmax_regression", "overflow", answers.overflow(naive, right),
-    dict(scale=scale, exp_max=overflow["exp(largest logit)"]))).table(
-    [{_("quantity"): _(k), _("value"): f"{v:.6g}"} for k, v in overflow.items()], hide_index=True)
+    dict(scale=scale, exp_max=overflow.exp_max))).table(
+    [{_("quantity"): _(k), _("value"): f"{v:.6g}"} for k, v in overflow.rows()], hide_index=True)
 ui.show_source(sr.overflow_demo, sr.naive_softmax, sr.softmax, height=300)
 
 st.header(text.title("Training"))

@@ -32,14 +32,29 @@ def examples_figure(data: FashionMNIST, per_class: int = 2) -> go.Figure:
     return fig
 
 
-def to_tensor_example(root: str | Path, index: int = 0, row: int = 14, column: int = 14) -> dict[str, object]:
+@dataclass(frozen=True)
+class ToTensorExample:
+    """One training image as torchvision hands it over, and after ToTensor."""
+    label: str  # its class, in English (translated where shown)
+    pil_size: tuple[int, int]  # (width, height)
+    pil_mode: str  # "L": 8-bit grey
+    pixel_at: tuple[int, int]  # (row, column) of the pixel followed
+    pixel_before: int  # 0..255
+    tensor_shape: tuple[int, ...]  # (1, 28, 28): channel, height, width
+    dtype: str
+    pixel_after: float  # pixel_before / 255
+    flattened_shape: tuple[int, ...]
+
+
+def to_tensor_example(root: str | Path, index: int = 0, row: int = 14, column: int = 14) -> ToTensorExample:
     """Return one training image as torchvision hands it over (a PIL image), and after ToTensor: shapes and a pixel."""
     raw = torchvision.datasets.FashionMNIST(root, train=True, download=False)  # no transform: items are PIL images
     image, label = raw[index]
     X = ToTensor()(image)  # (1, 28, 28): channel, height, width
-    return {"label": CLASSES[label], "PIL size": image.size, "PIL mode": image.mode, "pixel at": (row, column),
-            "pixel before": image.getpixel((column, row)), "tensor shape": tuple(X.shape), "dtype": str(X.dtype),
-            "pixel after": X[0, row, column].item(), "flattened shape": tuple(X.reshape(-1).shape)}
+    return ToTensorExample(label=CLASSES[label], pil_size=image.size, pil_mode=image.mode, pixel_at=(row, column),
+                           pixel_before=image.getpixel((column, row)), tensor_shape=tuple(X.shape),
+                           dtype=str(X.dtype), pixel_after=X[0, row, column].item(),
+                           flattened_shape=tuple(X.reshape(-1).shape))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@
     L = cross_entropy(P, y)
 """
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -37,15 +39,30 @@ def softmax_cross_entropy_grad(P: torch.Tensor, y: torch.Tensor) -> torch.Tensor
     return dO / len(y)
 
 
-def overflow_demo(scale: float) -> dict[str, float]:
+@dataclass(frozen=True)
+class Overflow:
+    """The cross-entropy of one image's logits, three ways, and what makes the naive way fail."""
+    largest_logit: float
+    exp_max: float  # exp of the largest logit, in float32: inf above about 88.7
+    naive: float  # -log(softmax), softmax computed as exp / sum exp
+    shifted: float  # the same with the largest logit subtracted first
+    log_sum_exp: float  # from log-probabilities, never exponentiating a large number
+
+    def rows(self) -> list[tuple[str, float]]:
+        """Each quantity with its name (marked for translation), in the order the table shows them."""
+        return [(N_("largest logit"), self.largest_logit), (N_("exp(largest logit)"), self.exp_max),
+                (N_("naive: -log(softmax)"), self.naive), (N_("max-shifted softmax"), self.shifted),
+                ("log-sum-exp", self.log_sum_exp)]
+
+
+def overflow_demo(scale: float) -> Overflow:
     """Return the cross-entropy of logits [1, 2, 3] * scale (true class 0), the naive way and the log-sum-exp way."""
     O = torch.tensor([[1.0, 2.0, 3.0]]) * scale  # float32, like real training
     y = torch.tensor([0])
     naive = cross_entropy(naive_softmax(O), y).item()
     log_probs = O - torch.logsumexp(O, dim=1, keepdim=True)  # log softmax, never exponentiating a large number
-    return {N_("largest logit"): O.max().item(), N_("exp(largest logit)"): torch.exp(O.max()).item(),
-            N_("naive: -log(softmax)"): naive, N_("max-shifted softmax"): cross_entropy(softmax(O), y).item(),
-            "log-sum-exp": -log_probs[0, 0].item()}
+    return Overflow(largest_logit=O.max().item(), exp_max=torch.exp(O.max()).item(), naive=naive,
+                    shifted=cross_entropy(softmax(O), y).item(), log_sum_exp=-log_probs[0, 0].item())
 
 
 # ---- the model, from scratch ------------------------------------------------------------------------------

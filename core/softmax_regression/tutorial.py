@@ -30,7 +30,21 @@ def tutorial_cross_loss(Y_hat: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
     return len(Y) * trace_cross_entropy(Y_hat, Y)
 
 
-def first_batch_losses(data: FashionMNIST, seed: int = 0, batch_size: int = 256) -> dict[str, dict[str, float]]:
+@dataclass(frozen=True)
+class BatchLosses:
+    """One softmax on a batch of m images: what its rows sum to, and its loss per image and summed."""
+    row_sum: float  # the first row's probabilities summed
+    all_rows_sum: float  # every probability of the batch summed
+    mean_loss: float  # the cross-entropy per image
+    summed_loss: float  # the loss summed over the batch, as the tutorial's code has it
+
+    def rows(self) -> list[tuple[str, float]]:
+        """Each quantity with its name (marked for translation), in the order the table shows them."""
+        return [(N_("one row sums to"), self.row_sum), (N_("all m rows sum to"), self.all_rows_sum),
+                (N_("mean loss per image"), self.mean_loss), (N_("loss summed over the batch"), self.summed_loss)]
+
+
+def first_batch_losses(data: FashionMNIST, seed: int = 0, batch_size: int = 256) -> dict[str, BatchLosses]:
     """Return, for each softmax, its sums and losses on a run's first batch with the initial weights."""
     W, b = init_weights([784, 10], seed, data.train_images.device)
     order = torch.randperm(len(data.train_labels), generator=torch.Generator().manual_seed(seed))  # as train_epochs
@@ -40,9 +54,9 @@ def first_batch_losses(data: FashionMNIST, seed: int = 0, batch_size: int = 256)
     found = {}
     for name, f in (("softmax", softmax), ("tutorial_softmax", tutorial_softmax)):
         Y_hat = f(O)
-        found[name] = {N_("one row sums to"): Y_hat[0].sum().item(), N_("all m rows sum to"): Y_hat.sum().item(),
-                       N_("mean loss per image"): trace_cross_entropy(Y_hat, Y).item(),
-                       N_("loss summed over the batch"): tutorial_cross_loss(Y_hat, Y).item()}
+        found[name] = BatchLosses(row_sum=Y_hat[0].sum().item(), all_rows_sum=Y_hat.sum().item(),
+                                  mean_loss=trace_cross_entropy(Y_hat, Y).item(),
+                                  summed_loss=tutorial_cross_loss(Y_hat, Y).item())
     return found
 
 
