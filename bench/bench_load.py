@@ -12,7 +12,8 @@ per second of one run alone. Both are measured side by side in one run, after a 
 (twice, back to back), then the readers alone, then the same readers while the trainers, whose pages are already
 open, press Train at once. Each reader goes round every page in its own seeded order, reading a while after each
 open, the same way in both phases: without training for as long as the training is expected to last (from the
-run alone), then for as long as it lasts; only opens that start while runs are still going count as loaded.
+run alone) and at least twice round every page, then for as long as it lasts; only opens that start while runs are
+still going count as loaded.
 """
 
 import argparse
@@ -173,10 +174,13 @@ async def measure(args: argparse.Namespace) -> dict:
             reads = [group.browse(i, lambda n, share=share: n >= len(share), share)
                      for i, share in zip(readers, shares)]
         else:  # as long as the training below should last
+            # and each reader round every page at least --idle-rounds times: a short training would otherwise
+            # leave a handful of idle opens per page, and a median of five is noise
             lasting = args.trainers * args.epochs / (args.slots_per_server * max(1, args.replicas) * alone_rate)
-            say(f"reading without training for {lasting:.0f} s")
+            least = args.idle_rounds * len(PAGES)
+            say(f"reading without training for {lasting:.0f} s and at least {least} opens per reader")
             until = time.perf_counter() + lasting
-            reads = [group.browse(i, lambda n: time.perf_counter() > until) for i in readers]
+            reads = [group.browse(i, lambda n: n >= least and time.perf_counter() > until) for i in readers]
         idle = [o for opens in await asyncio.gather(*reads) for o in opens]
 
         end_of_training: list[float] = []
@@ -264,6 +268,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--short", action="store_true", help="5 learners, 3 train one epoch, on a cold server (no "
                         "warm-up) and without the run-alone baseline: it checks that a class works, not its speed; "
                         "CI's version")
+    parser.add_argument("--idle-rounds", type=int, default=2,
+                        help="each reader opens every page at least this many times without training")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args(argv)

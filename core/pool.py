@@ -95,7 +95,7 @@ class _Worker:
 
 
 class Pool:
-    def __init__(self, slots: int | None = None, threads: int | None = None, nice: int = 10,
+    def __init__(self, slots: int | None = None, threads: int | None = None, nice: int = 19,
                  max_seconds: float = 600.0, cancel_grace: float = 5.0, python: str = sys.executable):
         self.slots = slots or len(os.sched_getaffinity(0))
         self.threads = threads_per_worker(self.slots, threads)

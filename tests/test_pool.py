@@ -1,6 +1,7 @@
 """The training pool: a fair line, Stop from the line and mid-run, a killed worker, the limit per run, progress."""
 
 import functools
+import inspect
 import os
 import pickle
 import signal
@@ -229,7 +230,8 @@ def test_a_worker_measures_its_speed_right_on_a_busy_server():
 
     # both import torch side by side (seconds each); each then waits for its "go" to measure (0.3 s)
     workers = [subprocess.Popen([sys.executable, "-c", CALIBRATE, str(nice)], cwd=root, env=env, text=True,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE) for nice in (0, 10)]
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+               for nice in (0, inspect.signature(Pool).parameters["nice"].default)]
     busy = []
     try:
         for worker in workers:
