@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv and install the Python requirements (only when they changed since the last run).
 # With --dev: also the test tools and, on Debian/Ubuntu, Chromium, a Chinese font for its screenshots, haproxy, the
-# FashionMNIST package and npm (for axe-core, the accessibility check).
+# FashionMNIST package, PostgreSQL (the store's tests start their own server) and npm (for axe-core, the
+# accessibility check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ reqs=requirements.txt
 
 if [[ "${1:-}" == "--dev" ]] && command -v apt-get >/dev/null; then
   missing=()
-  for pkg in chromium dataset-fashion-mnist haproxy fonts-wqy-microhei; do
+  for pkg in chromium dataset-fashion-mnist haproxy fonts-wqy-microhei postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   command -v npm >/dev/null || missing+=(npm)  # for axe-core, the accessibility check

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from postgres import cluster as postgres_cluster
 
 from core.pool import threads_per_worker
 from core.worker import use_threads
@@ -29,6 +30,13 @@ use_threads(threads_per_worker())
 if "NN_GROUND_UP_CACHE_DIR" not in os.environ:
     os.environ["NN_GROUND_UP_CACHE_DIR"] = tempfile.mkdtemp(prefix="nn-ground-up-results-")
     atexit.register(shutil.rmtree, os.environ["NN_GROUND_UP_CACHE_DIR"], ignore_errors=True)
+
+# The learners' work goes to one SQLite file for the whole run (core.store), shared like the results above by this
+# process, both xdist workers and every server the tests start; never the user's own database.
+if "NN_GROUND_UP_DATABASE_URL" not in os.environ:
+    _database = tempfile.mkdtemp(prefix="nn-ground-up-store-")
+    os.environ["NN_GROUND_UP_DATABASE_URL"] = f"sqlite:///{_database}/explorer.sqlite3"
+    atexit.register(shutil.rmtree, _database, ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -149,7 +157,9 @@ def stranger(browser, app_url):
 def page(context, app_url, request):
     """A fresh browser tab, blank: the test opens the address it needs (loading Home first would cost each test a
     page load it then throws away). Where it ended is kept as a screenshot in $SCREENSHOT_DIR, and in a temporary
-    folder (named in the test's output) when the test failed."""
+    folder (named in the test's output) when the test failed. The tab is a new learner: the context's cookies,
+    and with them the learner key of the tests before, are cleared first."""
+    context.clear_cookies()
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     yield tab
@@ -167,6 +177,19 @@ def home(page, app_url):
     """A fresh browser tab on the app's Home."""
     page.goto(app_url)
     return page
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server on loopback for the whole run (tests/postgres.py); skipped with a reason outside
+    CI when PostgreSQL is not installed, failing in CI."""
+    try:
+        with postgres_cluster() as running:
+            yield running
+    except FileNotFoundError as err:
+        if os.environ.get("CI"):
+            pytest.fail(str(err))
+        pytest.skip(str(err))
 
 
 @pytest.fixture(scope="session")
