@@ -38,11 +38,17 @@ def record(slug: str, controls: Controls, curves: dict[str, Curves], seconds: fl
     return keep(slug, controls.table, curves, seconds, device, settings, **status)
 
 
+def kept_settings(table: Table, settings: dict) -> dict:
+    """What a run's record holds of the settings it ran with: the lesson's run settings, the seed and the device."""
+    return {k: settings[k] for k in [*table.run_names(), *SHARED.run_names()] if k in settings}
+
+
 def keep(slug: str, table: Table, curves: dict[str, Curves], seconds: float, device: str, settings: dict,
-         **status) -> runs.Run:
-    """Keep a run started with Train, from any page (a run that ends while its learner is elsewhere)."""
-    settings = {k: settings[k] for k in [*table.run_names(), *SHARED.run_names()] if k in settings}
-    return session.learner().add_run(slug, settings, curves, seconds, device, **status)
+         origin: str | None = None, **status) -> runs.Run:
+    """Keep a run started with Train, from any page (a run that ends while its learner is elsewhere); `origin`:
+    the Train press, which the server may have kept already (see runner.Task.record)."""
+    return session.learner().add_run(slug, kept_settings(table, settings), curves, seconds, device, origin=origin,
+                                     **status)
 
 
 def label(run: runs.Run, differing: list[str], controls: Controls) -> str:
@@ -65,10 +71,11 @@ def show(slug: str, controls: Controls) -> None:
     differing = controls.table.differing([r.settings for r in history.runs] + [controls.values])
     differing += [n for n in SHARED.run_names() if len({repr(r.settings.get(n)) for r in history.runs}) > 1]
     names = {r.number: label(r, differing, controls) for r in history.runs}
-    st.caption(_("{count} kept this session. Settings that differ between runs are highlighted; pick up to six to "
+    st.caption(_("{count} kept. Settings that differ between runs are highlighted; pick up to six to "
                  "compare on one chart.").format(count=len(history.runs)))
     _table(history, differing, controls, key)  # the downloads below build their files only when clicked
-    done = progress.store()  # read here: a download builds its file outside this script run
+    done, learner = progress.store(), session.learner()  # read here: a download builds its file outside this
+    # script run
 
     shown = session.learner().shown_runs(slug)  # kept outside the widget, so new runs can join it
     session.set_widget(f"{key}_compare", list(shown))
@@ -91,10 +98,12 @@ def show(slug: str, controls: Controls) -> None:
     cols[2].button(_("Restore settings"), key=f"{key}_restore", on_click=_restore, args=(controls, run),
                    help=_("Put this run's settings back into the controls (and the sidebar's seed and device)."))
     cols[3].button(_("Delete"), key=f"{key}_delete", on_click=session.learner().delete_run, args=(slug, number))
-    cols[4].download_button(_("This run (JSON)"), lambda: runs.to_json([run], done), f"{slug}-run-{number}.json",
+    cols[4].download_button(_("This run (JSON)"), lambda: runs.to_json([run], done, learner.lesson_record(slug)),
+                            f"{slug}-run-{number}.json",
                             "application/json", key=f"{key}_one_json", on_click="ignore")
     cols = st.columns(3)
-    cols[0].download_button(_("All runs (JSON)"), lambda: runs.to_json(history.runs, done), f"{slug}-runs.json",
+    cols[0].download_button(_("All runs (JSON)"), lambda: runs.to_json(history.runs, done, learner.lesson_record(slug)),
+                            f"{slug}-runs.json",
                             "application/json", key=f"{key}_json", on_click="ignore")
     cols[1].download_button(_("All curves (CSV)"), lambda: runs.to_csv(history.runs), f"{slug}-curves.csv", "text/csv",
                             key=f"{key}_csv", on_click="ignore")

@@ -7,7 +7,7 @@ histories belong to one browser session (session.Learner), so two learners train
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -19,12 +19,13 @@ import runner
 import session
 import ui
 from controls import Controls
-from core import charts, fashion_mnist, jobs, predictions
+from core import charts, fashion_mnist, jobs, predictions, runs
 from core.classifier import Classifier
 from core.costs import Work
 from core.curves import Curves
 from core.fashion_mnist import CLASSES, FashionMNIST, class_names
 from core.i18n import N_, _
+from core.pool import Job
 from core.training import predict
 from registry import LESSONS
 
@@ -108,6 +109,7 @@ def train_controls(controls: Controls, settings: dict, build: functools.partial,
     title = next(lesson.title for lesson in LESSONS if lesson.slug == controls.scope)
     runner.run(runner.Task(key, controls.scope, title, jobs.train_fashion, (job_kwargs(settings, build),), work,
                            steps=epochs, reports=True, here=False, keep=_land,
+                           record=functools.partial(_record, controls.scope, settings),
                            context=dict(settings=settings, prefix=key), live_chart=f"{key}_live",
                            stop_help=N_("Stops after the current batch and keeps everything learned so far.")),
                start=start, stop_in=right)
@@ -127,13 +129,42 @@ def job_kwargs(settings: dict, build: functools.partial) -> dict:
                 cosine=settings.get("cosine", False), device=settings["device"], data_dir=data_dir() or None)
 
 
+def _ended_status(job: Job, curves: dict[str, Curves]) -> dict:
+    """How an ended run's record says it ended (nothing: as its curves say, finished or diverged)."""
+    if job.state == "failed":
+        return dict(status="failed", message=job.message)
+    if job.state == "stopped" and not any(h.diverged_at is not None for h in curves.values()):
+        return dict(status="stopped")
+    return {}
+
+
+def _curves(job: Job) -> tuple[dict[str, Curves], dict[str, Curves]]:
+    """An ended run's curves as the worker sent them, and those its record keeps (the versions with a loss)."""
+    histories = (job.result or {}).get("curves") or job.curves
+    return histories, {v: h for v, h in histories.items() if h.losses} or {"none": Curves({"loss": []})}
+
+
+def _record(slug: str, settings: dict, job: Job) -> runs.Run | None:
+    """The record a Train run that ended leaves in its lesson's history, made without a page (no Streamlit): the
+    runner keeps it so even when no page of its learner is open any more."""
+    if job.started is None:
+        return None  # stopped while it waited: nothing ran, nothing to keep
+    curves = _curves(job)[1]
+    status = _ended_status(job, curves)
+    table = next(lesson.settings() for lesson in LESSONS if lesson.slug == slug)
+    state, message = (status["status"], status.get("message", "")) if status else runs.status_of(curves)
+    return runs.Run(0, slug, history.kept_settings(table, settings),
+                    {k: replace(c, outputs={}) for k, c in curves.items()}, state, message, job.seconds(),
+                    settings["device"])
+
+
 def _land(ticket: runner.Ticket) -> None:
     """Keep an ended run: its models (rebuilt from the weights it sent), its curves, and a line in the history."""
     job, settings, key = ticket.job, ticket.context["settings"], ticket.context["prefix"]
     if job.started is None:
         return  # stopped while it waited: nothing ran, nothing to keep
     result = job.result or {}
-    histories = result.get("curves") or job.curves
+    histories, curves = _curves(job)
     models = {}
     for version, weights in result.get("weights", {}).items():
         models[version] = job.kwargs["build"](version, device=settings["device"])
@@ -142,15 +173,9 @@ def _land(ticket: runner.Ticket) -> None:
                 param.copy_(torch.from_numpy(value))
     run = LiveRun(settings, models, histories, "failed" if job.state == "failed" else job.state, job.message,
                   test_probs={v: torch.from_numpy(p) for v, p in result.get("test_probs", {}).items()})
-    curves = {v: h for v, h in histories.items() if h.losses} or {"none": Curves({"loss": []})}
-    status = {}
-    if run.status == "failed":
-        status = dict(status="failed", message=job.message)
-    elif run.status == "stopped" and not any(h.diverged_at is not None for h in curves.values()):
-        status = dict(status="stopped")
     table = next(lesson.settings() for lesson in LESSONS if lesson.slug == ticket.slug)
     run.number = history.keep(ticket.slug, table, curves, job.seconds(), settings["device"], settings,
-                              **status).number
+                              origin=ticket.origin, **_ended_status(job, curves)).number
     if runner.tickets().get(key) is ticket:  # not a run that a newer Train press replaced
         session.learner().live[key] = run
 

@@ -19,9 +19,11 @@ import contextlib
 import copy
 import functools
 import importlib
+import logging
 import os
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +34,7 @@ import streamlit as st
 import controls
 import session
 import ui
-from core import charts, i18n, results_cache
+from core import charts, i18n, results_cache, runs, store
 from core.costs import Work
 from core.i18n import N_, _
 from core.pool import Job, Pool, TooCostly
@@ -78,6 +80,7 @@ class Ticket:
     on_end: Callable[["Ticket"], None]  # what keeps its result when it ends, wherever the learner is then
     context: dict = field(default_factory=dict)  # what the handler needs besides the job
     kept: bool = False
+    origin: str = field(default_factory=lambda: uuid.uuid4().hex)  # this run, to the store: kept once
 
 
 def owner() -> str:
@@ -121,16 +124,34 @@ def cost(kind: str, work: Work, lower: Callable[[float], str]) -> bool:
 
 
 def submit(key: str, slug: str, title: str, on_end: Callable[[Ticket], None], kind: str, fn: str, kwargs: dict,
-           work: Work, context: dict | None = None) -> Ticket | None:
-    """Queue a run under `key`, stopping the session's previous run under it; None (with a message) if refused."""
+           work: Work, context: dict | None = None,
+           record: Callable[[Job], runs.Run | None] | None = None) -> Ticket | None:
+    """Queue a run under `key`, stopping the session's previous run under it; None (with a message) if refused.
+    With `record`, the run's record goes to the learner's store when it ends, even if no page of theirs is open
+    then (the page keeps it too when it lands it: the store keeps it once)."""
     _replace(key)
+    origin, learner = uuid.uuid4().hex, session.learner()
+    keep_anywhere = None if record is None or learner.id is None else functools.partial(
+        _keep_in_store, learner.id, origin, record)
     try:
-        job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current())
+        job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current(), on_end=keep_anywhere)
     except TooCostly as err:
         st.error(_("This run was refused: {reason}.").format(reason=err))
         return None
-    tickets()[key] = Ticket(key, job, slug, title, on_end, context or {})
+    tickets()[key] = Ticket(key, job, slug, title, on_end, context or {}, origin=origin)
     return tickets()[key]
+
+
+def _keep_in_store(learner: str, origin: str, record: Callable[[Job], runs.Run | None], job: Job) -> None:
+    """When a run ends, on the pool's thread for it: its record in the learner's store. Not through the session:
+    the learner may have closed the tab. If the store does not answer, the page (if open) keeps it later."""
+    found = record(job)
+    if found is None:
+        return
+    try:
+        store.shared().save_run(learner, found, origin)
+    except store.Unavailable as err:
+        logging.getLogger(__name__).warning("a run that ended could not be kept yet: %s", err)
 
 
 def _replace(key: str) -> None:
@@ -270,6 +291,8 @@ class Task:
     stop_help: str = N_("Stops after the current iteration and keeps the curve so far.")
     here: bool = True  # may run in the page when quick (a run whose models and curves live on does not)
     keep: Callable[[Ticket], None] | None = None  # what keeps a pooled run when it ends (default: keep_result)
+    record: Callable[[Job], runs.Run | None] | None = None  # a training run's record in its lesson's history,
+    # made from the ended job without Streamlit: kept in the store when it ends, wherever the learner is then
     context: dict = field(default_factory=dict)  # what `keep` needs besides the run
     live_chart: str = ""  # the key of the live chart of its curves, drawn while it trains
 
@@ -419,7 +442,7 @@ def _training(task: Task, pressed: bool, with_stop: bool) -> Done | Pending | Re
             if not cost(task.kind, task.work, lower):
                 return Refused(reason or "")
         if submit(task.key, task.kind, task.title, task.keep or keep_result, task.kind, *_job(task), task.work,
-                  task.context) is None:
+                  task.context, task.record) is None:
             return Refused("")  # the pool's reason is drawn by submit
     return _pending(task, with_stop) or _kept(task) or Pending("")
 

@@ -6,16 +6,24 @@ Each change to the learner's work is a method here (`add_run`, `pin_run`, `delet
 work beyond one tab writes each of them through at this one place. What a page keeps only for the screen (the step
 shown, the hints opened, the runner's tickets) is a field here too, so that no module reads another's keys. A
 widget's own value stays where Streamlit keeps it, under the widget's key: `widget` and `set_widget` reach it.
+
+The learner's work is kept in the store (core.store): a session finds its learner from the browser's key
+(browser_key) when it starts, loads what the store has, and writes each change through. A write the store refuses
+(the database is down, full or read-only) waits in `unsaved`, in order, and is written when the store answers
+again; until then every page says that the work is not being saved, and why. A session without a key (a browser
+that refuses cookies, or AppTest) keeps its work in the tab only, and Home says so.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import browser_key
 import streamlit as st
 
-from core import runs
+from core import runs, store
 from core.curves import Curves
+from core.exercises.check import Outcome, TensorCheck
 
 KEY = "learner"  # the session's one key of ours; every other key is a widget's
 MAX_SHOWN = 6  # runs on a lesson's comparison chart at once
@@ -62,6 +70,53 @@ class Learner:
     drift: tuple | None = None  # lesson 7: the drift measured last, (its settings, its curves)
     tutorial_shown: bool = False  # lesson 6: the tutorial's one-epoch run was asked for
     step: int = 0  # lesson 1: the step of the step-through on screen
+    id: str | None = None  # the store's learner; None: this session's work is kept in this tab only
+    key: str | None = None  # the browser's learner key (never shown, never logged)
+    key_replaced: bool = False  # the browser sent a key this deployment did not sign: it was given a new one
+    unsaved: list[tuple[str, tuple]] = field(default_factory=list)  # writes the store refused, oldest first
+    not_saved: str = ""  # why the store refused the latest write ("" while everything is written)
+    wrong_codes: list[float] = field(default_factory=list)  # when wrong resume codes were typed
+
+    # ---- the store -----------------------------------------------------------------------------------------------
+
+    def attach(self, learner: str, kept: store.Kept) -> None:
+        """Become the store's `learner`, with what the store keeps of them."""
+        self.id = learner
+        self.histories, self.shown, self.predictions, self.attempts = {}, {}, {}, {}
+        self.progress = {slug: dict(items) for slug, items in kept.progress.items()}
+        for slug, found in kept.runs.items():
+            history = self.history(slug)
+            history.runs = list(found)
+            history.next_number = max(r.number for r in found) + 1
+            pinned = [r.number for r in found if r.pinned]
+            self.shown[slug] = (pinned + [r.number for r in found if not r.pinned][::-1])[:MAX_SHOWN]
+        for slug, rows in kept.predictions.items():
+            self.predictions[slug] = {checkpoint: Prediction(row["answer"], row["asked"], row["truth"],
+                                                             row["correct"], row["stale"])
+                                      for checkpoint, row in rows.items()}
+        for slug, rows in kept.attempts.items():
+            self.attempts[slug] = {exercise: _attempt(row) for exercise, row in rows.items()}
+
+    def _write(self, method: str, *args) -> Any:
+        """Write a change through to the store (in order after any that wait); False when it could not be."""
+        if self.id is None:
+            return False
+        self.unsaved.append((method, args))
+        return self.flush()
+
+    def flush(self) -> bool:
+        """Write what waits; True once nothing does."""
+        kept = store.shared()
+        while self.unsaved:
+            method, args = self.unsaved[0]
+            try:
+                getattr(kept, method)(self.id, *args)
+            except store.Unavailable as err:
+                self.not_saved = str(err)
+                return False
+            self.unsaved.pop(0)
+        self.not_saved = ""
+        return True
 
     # ---- runs ----------------------------------------------------------------------------------------------------
 
@@ -70,11 +125,17 @@ class Learner:
         return self.histories.setdefault(slug, runs.RunHistory(slug))
 
     def add_run(self, slug: str, settings: dict[str, Any], curves: dict[str, Curves], seconds: float, device: str,
-                **status) -> runs.Run:
+                origin: str | None = None, **status) -> runs.Run:
         """Keep a run that ended (finished, stopped, diverged or failed); a new one joins the comparison chart,
         which drops its oldest unpinned run beyond MAX_SHOWN."""
         history = self.history(slug)
+        before = {r.number for r in history.runs}
         run = history.add(settings, curves, seconds=seconds, device=device, **status)
+        self._write("save_run", run, origin)  # the store may number it after runs another tab of this learner
+        # kept, or as the server kept it already (a Train press's `origin`)
+        history.next_number = max(history.next_number, run.number + 1)
+        for dropped in before - {r.number for r in history.runs}:  # beyond MAX_RUNS unpinned
+            self._write("delete_run", slug, dropped)
         if run in history.runs:
             shown = self.shown_runs(slug)
             shown.append(run.number)
@@ -87,13 +148,19 @@ class Learner:
         run = self.history(slug).get(number)
         if run is not None:
             run.pinned = not run.pinned
+            self._write("pin_run", slug, number, run.pinned)
 
     def delete_run(self, slug: str, number: int) -> None:
         self.history(slug).delete(number)
+        self._write("delete_run", slug, number)
 
     def import_runs(self, slug: str, found: list[runs.Run]) -> list[runs.Run]:
         """Add runs read from a file, renumbered after this session's; the latest join the chart."""
-        added = self.history(slug).import_runs(found)
+        history = self.history(slug)
+        added = history.import_runs(found)
+        for run in added:
+            self._write("save_run", run)
+            history.next_number = max(history.next_number, run.number + 1)
         shown = self.shown_runs(slug)
         shown.extend(r.number for r in added[-MAX_SHOWN:])
         del shown[:-MAX_SHOWN]
@@ -118,6 +185,21 @@ class Learner:
         self.last_recorded[slug] = settings
         return True
 
+    def lesson_record(self, slug: str) -> dict[str, list[dict]]:
+        """Every prediction and exercise attempt of this learner on a lesson, for an export: all the store has,
+        or (kept in this tab only, or the store down) the latest of each this session holds."""
+        if self.id is not None:
+            try:
+                return store.shared().lesson_record(self.id, slug)
+            except store.Unavailable:
+                pass
+        return {"predictions": [{"checkpoint": c, "answer": p.answer, "asked": p.asked, "truth": p.truth,
+                                 "correct": p.correct, "stale": p.stale}
+                                for c, p in self.predictions.get(slug, {}).items()],
+                "attempts": [{"exercise": e, "code": a.code, "passed": a.outcome.passed, "message": a.outcome.message,
+                              "checks": [asdict(c) for c in a.outcome.checks]}
+                             for e, a in self.attempts.get(slug, {}).items()]}
+
     # ---- predictions and exercises ------------------------------------------------------------------------------
 
     def prediction(self, slug: str, checkpoint: str) -> Prediction | None:
@@ -126,17 +208,22 @@ class Learner:
     def commit_prediction(self, slug: str, checkpoint: str, answer: Any, asked: str) -> Prediction:
         """Keep a prediction (None: the learner skipped to the answer) of the question `asked`."""
         kept = self.predictions.setdefault(slug, {})[checkpoint] = Prediction(answer, asked)
+        self._write("add_prediction", slug, checkpoint, answer, asked)
         return kept
 
     def retract_prediction(self, slug: str, checkpoint: str) -> None:
         """The question or its truth changed since the prediction: it no longer counts, and is asked again."""
         self.predictions.setdefault(slug, {})[checkpoint] = Prediction(None, "", stale=True)
+        self._write("add_prediction", slug, checkpoint, None, "", True)
 
     def judge_prediction(self, slug: str, checkpoint: str, truth: str, correct: bool | None) -> None:
         """Note the truth a prediction was shown against and its verdict; the first verdict goes to the progress
         (`correct` None: skipped, or it could not be judged)."""
         kept = self.predictions[slug][checkpoint]
+        if kept.truth == truth and (correct is None or kept.correct is not None):
+            return  # judged so before: a page drawn again writes nothing
         kept.truth = truth
+        self._write("judge_prediction", slug, checkpoint, truth, correct)
         if correct is not None and kept.correct is None:
             kept.correct = correct
             self.mark(slug, f"checkpoint:{checkpoint}", correct)
@@ -144,6 +231,7 @@ class Learner:
     def record_attempt(self, slug: str, exercise: str, code: str, outcome: Any, trained: Any = None) -> None:
         """Keep the latest check of the learner's code; a pass marks the exercise done."""
         self.attempts.setdefault(slug, {})[exercise] = Attempt(code, outcome, trained)
+        self._write("add_attempt", slug, exercise, code, outcome, trained)
         self.mark(slug, f"exercise:{exercise}", outcome.passed)
 
     def attempt(self, slug: str, exercise: str) -> Attempt | None:
@@ -157,7 +245,10 @@ class Learner:
     def mark(self, slug: str, item: str, correct: bool) -> None:
         """An attempt at `item` ("checkpoint:<id>" or "exercise:<id>"): a success stays a success."""
         items = self.progress.setdefault(slug, {})
+        if item in items and (items[item] or not correct):
+            return  # nothing changes
         items[item] = items.get(item, False) or correct
+        self._write("mark", slug, item, correct)
 
     def restore_progress(self, imported: dict[str, dict[str, bool]]) -> None:
         """Add progress read from a file to this session's (a success stays a success, on either side)."""
@@ -166,9 +257,66 @@ class Learner:
                 self.mark(slug, item, correct)
 
 
+def _attempt(row: dict) -> Attempt:
+    """An exercise attempt as the store keeps it."""
+    outcome = Outcome(row["passed"], row["message"], [TensorCheck(**c) for c in row["checks"]], row["printed"])
+    trained = row["trained"]
+    if isinstance(trained, list):
+        trained = tuple(store.curves_from_dict(c) for c in trained)
+    return Attempt(row["code"], outcome, trained)
+
+
 def learner() -> Learner:
-    """This browser session's learner."""
-    return st.session_state.setdefault(KEY, Learner())
+    """This browser session's learner: on the session's first call, the one the browser's key names, with the
+    work the store keeps for them (or, when the store cannot be read, none yet, and a notice)."""
+    found = st.session_state.get(KEY)
+    if found is None:
+        found = st.session_state[KEY] = Learner()
+        found.key, found.key_replaced = browser_key.key(st.context.cookies.to_dict())
+        if found.key is not None:
+            _attach(found)
+    return found
+
+
+def _attach(found: Learner) -> None:
+    try:
+        kept = store.shared()
+        learner_id = kept.learner_for_key(found.key)
+        found.attach(learner_id, kept.load(learner_id))
+    except store.Unavailable as err:
+        found.not_saved = str(err)
+
+
+def new_resume_code() -> str | None:
+    """A new resume code for this learner (None, with a notice, when the store is unavailable)."""
+    found = learner()
+    try:
+        return store.shared().new_resume_code(found.id)
+    except store.Unavailable as err:
+        found.not_saved = str(err)
+        return None
+
+
+def resume(typed: str) -> bool:
+    """Make this browser the learner a typed resume code names, their work joined by this browser's; False when
+    it names no one."""
+    found = learner()
+    kept = store.shared()
+    learner_id = kept.resume(typed, found.key)
+    if learner_id is None:
+        return False
+    found.flush()
+    found.attach(learner_id, kept.load(learner_id))
+    return True
+
+
+def forget() -> None:
+    """Delete every row of this learner and start afresh (the browser keeps its key, which then names a new,
+    empty learner)."""
+    found = learner()
+    store.shared().forget(found.id)
+    fresh = st.session_state[KEY] = Learner(key=found.key)
+    _attach(fresh)
 
 
 def widget(key: str, default: Any = None) -> Any:

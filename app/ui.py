@@ -28,6 +28,11 @@ def seed() -> int:
     return int(controls.shared().values["seed"])
 
 
+def literal(text: str) -> str:
+    """`text` to be shown as it is inside Markdown: every character Markdown or HTML would read is escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])", r"\\\1", text)
+
+
 def device() -> torch.device | None:
     """Return the device chosen in the sidebar, or show why it is absent and return None (never another one)."""
     try:

@@ -8,6 +8,7 @@ within `cancel_grace` seconds, or a worker that dies, is handled here and the wo
 """
 
 import heapq
+import logging
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -74,6 +76,8 @@ class Job:
     stop_heard: bool = False  # the worker has seen the Stop and is packing up what was learned
     raw_estimate: float = 0.0  # the estimate before the per-kind correction
     language: str = "en"  # of the progress text the worker writes, and of the pool's message
+    on_end: Callable[["Job"], None] | None = None  # called once when it ends, on a thread of its own: what keeps
+    # its result even when no page asks for it any more (its learner closed the tab)
 
     @property
     def active(self) -> bool:
@@ -121,13 +125,15 @@ class Pool:
         return self.speed.seconds(work) * self.factors.get(kind, 1.0)
 
     def submit(self, owner: str, kind: str, fn: str, kwargs: dict[str, Any], work: Work, label: str = "",
-               language: str = "en") -> Job:
-        """Queue a run; raises TooCostly if its estimate exceeds the limit per run."""
+               language: str = "en", on_end: Callable[[Job], None] | None = None) -> Job:
+        """Queue a run; raises TooCostly if its estimate exceeds the limit per run. `on_end(job)` is called once
+        when it ends (finished, stopped, failed), on a thread of its own."""
         estimate = self.estimate(kind, work)
         if estimate > self.max_seconds:
             raise TooCostly(said(language, N_("about {seconds:.0f} s, over this server's limit of {limit:.0f} s per "
                                               "run"), seconds=estimate, limit=self.max_seconds))
-        job = Job(owner, kind, fn, kwargs, estimate, label, raw_estimate=self.speed.seconds(work), language=language)
+        job = Job(owner, kind, fn, kwargs, estimate, label, raw_estimate=self.speed.seconds(work), language=language,
+                  on_end=on_end)
         with self._lock:
             if self.broken is not None:
                 self._end(job, "failed", self._cannot_start(job))
@@ -362,9 +368,18 @@ class Pool:
 
     def _end(self, job: Job, state: str, message: str = "") -> None:
         job.state, job.message, job.ended = state, message, time.monotonic()
+        if job.on_end is not None:  # not on the pool's thread: it may write to a database
+            threading.Thread(target=_tell, args=(job,), name="run-ended", daemon=True).start()
 
     def _send(self, worker: _Worker, message: tuple) -> None:
         try:
             worker.conn.send(message)
         except OSError:
             pass  # the worker has died; _serve sees it and replaces it
+
+
+def _tell(job: Job) -> None:
+    try:
+        job.on_end(job)
+    except Exception:  # what keeps a run must not end the thread quietly: it is logged, and the page still keeps it
+        logging.getLogger(__name__).exception("keeping the run %s that ended failed", job.label)

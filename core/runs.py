@@ -120,12 +120,14 @@ def curves_to_dict(c: Curves) -> dict[str, Any]:
             "epoch_values": c.epoch_values}
 
 
-def to_json(runs: list[Run], progress: dict[str, dict[str, bool]] | None = None) -> str:
-    """The runs as a JSON document: settings, curves, status, metrics, the versions that produced them, and the
-    learner's progress (checkpoints and exercises done, by lesson) when given."""
+def to_json(runs: list[Run], progress: dict[str, dict[str, bool]] | None = None,
+            record: dict[str, list[dict]] | None = None) -> str:
+    """The runs as a JSON document: settings, curves, status, metrics, the versions that produced them, the
+    learner's progress (checkpoints and exercises done, by lesson) and their predictions and exercise attempts on
+    the lesson (`record`) when given. An import reads the runs and the progress."""
     return json.dumps({
         "format": FORMAT, "version": VERSION, "app_version": APP_VERSION, "torch_version": torch.__version__,
-        **({"progress": progress} if progress is not None else {}),
+        **({"progress": progress} if progress is not None else {}), **(record or {}),
         "runs": [{"lesson": r.lesson, "number": r.number, "settings": r.settings, "status": r.status,
                   "message": r.message, "seconds": r.seconds, "device": r.device, "pinned": r.pinned,
                   "created": r.created,

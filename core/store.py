@@ -84,7 +84,10 @@ runs = sa.Table(
     sa.Column("seconds", sa.Float, nullable=False),
     sa.Column("device", sa.String(40), nullable=False),
     sa.Column("pinned", sa.Boolean, nullable=False),
-    sa.Column("created", sa.String(19), nullable=False))  # as Run.created: the learner's wall clock, shown as is
+    sa.Column("created", sa.String(19), nullable=False),  # as Run.created: the learner's wall clock, shown as is
+    sa.Column("origin", sa.String(32), nullable=True),  # the Train press it came from: kept once, by whichever of
+    # the page and the server's own keeping of an ended run comes first
+    sa.Index("uq_runs_learner_id_origin", "learner_id", "origin", unique=True))
 predictions = sa.Table(  # every commitment, oldest first: the latest per checkpoint is the one in force
     "predictions", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -402,22 +405,46 @@ class Store:
                 kept.progress.setdefault(row.lesson, {})[row.item] = row.correct
         return kept
 
+    def lesson_record(self, learner: str, lesson: str) -> dict[str, list[dict]]:
+        """Every prediction and every exercise attempt of the learner on one lesson, oldest first, as plain data
+        (what an export holds besides the runs and the progress)."""
+        with self._transaction() as c:
+            found = {"predictions": [], "attempts": []}
+            for row in c.execute(sa.select(predictions).where(predictions.c.learner_id == learner,
+                                                              predictions.c.lesson == lesson)
+                                 .order_by(predictions.c.id)).mappings():
+                found["predictions"].append({k: row[k] for k in ("checkpoint", "answer", "asked", "truth", "correct",
+                                                                 "stale")} | {"at": row["at"].isoformat()})
+            for row in c.execute(sa.select(attempts).where(attempts.c.learner_id == learner,
+                                                           attempts.c.lesson == lesson)
+                                 .order_by(attempts.c.id)).mappings():
+                found["attempts"].append({k: row[k] for k in ("exercise", "code", "passed", "message", "checks")}
+                                         | {"at": row["at"].isoformat()})
+        return found
+
     def exists(self, learner: str) -> bool:
         with self._transaction() as c:
             return c.execute(sa.select(learners.c.id).where(learners.c.id == learner)).scalar() is not None
 
     # ---- writing: one method per change the session makes ------------------------------------------------------
 
-    def save_run(self, learner: str, run: Run) -> None:
+    def save_run(self, learner: str, run: Run, origin: str | None = None) -> None:
         """Keep a new run. Its number becomes the next of its lesson if another tab of this learner has kept runs
-        since (`run.number` is changed then): two tabs never overwrite each other's runs."""
+        since (`run.number` is changed then): two tabs never overwrite each other's runs. A run from a Train
+        press (`origin`, unique to it) is kept once: kept already, `run.number` becomes the number it has."""
         for attempt in range(5):
             try:
                 with self._transaction() as c:
+                    if origin is not None:
+                        number = c.execute(sa.select(runs.c.number).where(
+                            runs.c.learner_id == learner, runs.c.origin == origin)).scalar()
+                        if number is not None:
+                            run.number = number
+                            return
                     top = c.execute(sa.select(sa.func.max(runs.c.number)).where(
                         runs.c.learner_id == learner, runs.c.lesson == run.lesson)).scalar() or 0
                     run.number = max(run.number, top + 1)
-                    c.execute(runs.insert().values(learner_id=learner, **_run_row(run)))
+                    c.execute(runs.insert().values(learner_id=learner, origin=origin, **_run_row(run)))
                 return
             except Unavailable as err:  # two processes took the same number at once: take the next
                 if not isinstance(err.__cause__, exc.IntegrityError) or attempt == 4:

@@ -54,27 +54,51 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class AppServer:
+    """`streamlit run app/Home.py` exactly as a learner starts it, on a free loopback port, with `env` added."""
+
+    def __init__(self, env: dict[str, str] | None = None):
+        self.env, self.port = {**os.environ, **(env or {})}, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self) -> None:
+        cmd = [sys.executable, "-m", "streamlit", "run", "app/Home.py", "--server.port", str(self.port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+        self.process = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
+                    return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("streamlit did not start within 60 s") from None
+                time.sleep(0.25)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @pytest.fixture(scope="session")
 def app_url():
     """Start the app exactly as a learner does and yield its URL."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app/Home.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    server = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    server = AppServer()
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError("streamlit did not start within 30 s")
-        yield url
+        yield server.url
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

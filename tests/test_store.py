@@ -208,3 +208,28 @@ def test_the_secret_is_made_once_and_shared_by_every_process(kept, url, monkeypa
     again = store.Store(url)
     assert kept.secret() == again.secret() and len(kept.secret()) == 64
     again.engine.dispose()
+
+
+def test_a_train_run_is_kept_once_whether_the_page_or_the_server_keeps_it_first(kept):
+    learner = kept.learner_for_key(KEY_A)
+    by_server, by_page = a_run(number=0), a_run(number=7)  # the page numbers it after its own runs
+    kept.save_run(learner, by_server, origin="f" * 32)  # it ended while the learner was away
+    kept.save_run(learner, by_page, origin="f" * 32)  # the learner's page lands it afterwards
+    assert by_server.number == by_page.number == 1
+    kept.save_run(learner, a_run(number=0), origin="e" * 32)  # another press
+    assert [r.number for r in kept.load(learner).runs["mlp"]] == [1, 2]
+
+
+def test_an_export_holds_every_prediction_and_attempt_of_the_lesson_and_only_that_lesson(kept):
+    learner = kept.learner_for_key(KEY_A)
+    kept.add_prediction(learner, "mlp", "adam", "Adam", "q1")
+    kept.add_prediction(learner, "mlp", "adam", None, "", stale=True)  # retracted: the settings changed
+    kept.add_prediction(learner, "mlp", "adam", "SGD", "q2")
+    kept.add_prediction(learner, "torch_nn", "params", 3, "q")
+    kept.add_attempt(learner, "mlp", "x", "first try", Outcome(False, "a missing transpose?", [], ""))
+    kept.add_attempt(learner, "mlp", "x", "second try", Outcome(True, "", [], ""))
+    record = kept.lesson_record(learner, "mlp")
+    assert [p["answer"] for p in record["predictions"]] == ["Adam", None, "SGD"]
+    assert [(a["code"], a["passed"], a["message"]) for a in record["attempts"]] == [
+        ("first try", False, "a missing transpose?"), ("second try", True, "")]
+    assert kept.load(learner).predictions["mlp"]["adam"]["answer"] == "SGD"  # the latest is the one in force

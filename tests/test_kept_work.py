@@ -1,0 +1,184 @@
+"""A learner's work outlives the tab (issue 23), end to end in Chromium against servers of their own: a reload, a
+new tab, a restarted server; another browser sees none of it; a resume code carries it; Forget me empties it; a
+database that stops mid-session gives a notice, never an exception, and what waited is written once it is back."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from conftest import AppServer, keep_renderer
+from playwright.sync_api import expect
+
+from core import store
+from fashion_fixtures import real_data_or_skip
+from helpers import screenshot
+
+pytestmark = pytest.mark.browser
+
+HOME_SAYS = re.compile(r"finds them here \((\d+) run\(s\) and (\d+) checkpoint\(s\) and exercise\(s\) done so far\)")
+
+
+def kept_on_home(tab, url: str) -> tuple[int, int]:
+    """What Home says this browser's learner has kept: (runs, checkpoints and exercises done)."""
+    tab.goto(url)
+    said = tab.get_by_text(HOME_SAYS)
+    expect(said).to_be_visible(timeout=60_000)
+    runs, done = HOME_SAYS.search(said.inner_text()).groups()
+    return int(runs), int(done)
+
+
+def predict_on_lesson_1(tab, url: str) -> None:
+    """Open lesson 1 (it keeps its default run) and commit its first prediction, right."""
+    tab.goto(f"{url}/backprop_numpy")
+    expect(tab.get_by_text("Gradient check passed")).to_be_visible(timeout=120_000)
+    question = tab.get_by_test_id("stForm").filter(has=tab.get_by_text("only grad_W1"))
+    question.get_by_text("only grad_W1").click()
+    question.get_by_role("button", name="Commit my prediction").click()
+    expect(tab.get_by_text("Right.").first).to_be_visible()
+
+
+def open_popover(tab, label: str):
+    tab.get_by_role("button", name=label).click()
+    return tab.get_by_test_id("stPopoverBody")
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A server of the test's own, on a database of its own that a restart keeps."""
+    own = AppServer({"NN_GROUND_UP_DATABASE_URL": f"sqlite:///{tmp_path / 'explorer.sqlite3'}"})
+    yield own
+    own.stop()
+
+
+def test_kept_work_survives_reload_new_tab_and_restart_and_travels_only_by_resume_code(browser, server):
+    mine = browser.new_context(viewport={"width": 1400, "height": 1400})
+    keep_renderer(mine, server.url)
+    tab = mine.new_page()
+    assert kept_on_home(tab, server.url) == (0, 0)
+    assert "nn_learner" not in tab.evaluate("document.cookie")  # HttpOnly: no script of the page reads it
+    assert "nn_learner" not in tab.url
+    predict_on_lesson_1(tab, server.url)
+    assert kept_on_home(tab, server.url) == (1, 1)
+    tab.reload()
+    assert kept_on_home(tab, server.url) == (1, 1)
+    assert kept_on_home(mine.new_page(), server.url) == (1, 1)  # a new tab
+    server.restart()
+    assert kept_on_home(tab, server.url) == (1, 1)
+    expect(tab.get_by_text(re.compile(r"^Your progress: 1 of \d+$"))).to_have_count(1)  # lesson 1's, on the ladder
+
+    theirs = browser.new_context(viewport={"width": 1400, "height": 1400})  # another browser: another learner
+    keep_renderer(theirs, server.url)
+    other = theirs.new_page()
+    assert kept_on_home(other, server.url) == (0, 0)
+
+    body = open_popover(tab, "Carry my work to another device")
+    body.get_by_role("button", name="Make a resume code").click()
+    code = body.get_by_test_id("stCode").inner_text().strip()
+    screenshot(tab, "your-work-resume-code")
+    assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
+    tab.keyboard.press("Escape")
+
+    body = open_popover(other, "Resume with a code")
+    body.get_by_label("Resume code").fill("0000-0000-0000-0000")
+    body.get_by_role("button", name="Resume").click()
+    expect(other.get_by_text("No one's work has this code")).to_be_visible()
+    body.get_by_label("Resume code").fill(code.lower())
+    body.get_by_role("button", name="Resume").click()
+    expect(other.get_by_text("Resumed")).to_be_visible()
+    screenshot(other, "your-work-resumed")
+    assert kept_on_home(other, server.url) == (1, 1)  # and on every visit of that browser from now on
+
+    body = open_popover(tab, "Forget me")
+    body.get_by_role("button", name="Yes, delete all my work").click()
+    expect(tab.get_by_text("everything of yours was deleted")).to_be_visible()
+    assert kept_on_home(tab, server.url) == (0, 0)
+    assert kept_on_home(other, server.url) == (0, 0)  # the resumed browser was the same learner
+    assert tab.get_by_test_id("stException").count() == 0
+    mine.close()
+    theirs.close()
+
+
+def test_a_forged_cookie_names_no_one_and_the_page_says_so(browser, server):
+    context = browser.new_context()
+    tab = context.new_page()
+    assert kept_on_home(tab, server.url) == (0, 0)
+    predict_on_lesson_1(tab, server.url)
+    [issued] = [c for c in context.cookies() if c["name"] == "nn_learner"]
+    key, mac = issued["value"].split(".")
+    for forged in (f"{'A' * 32}.{mac}", f"{key}.{'0' * 32}", "garbage", f"{key}"):
+        thief = browser.new_context()
+        thief.add_cookies([{**issued, "value": forged}])
+        page = thief.new_page()
+        assert kept_on_home(page, server.url) == (0, 0)
+        expect(page.get_by_text("did not issue")).to_be_visible()
+        thief.close()
+    assert kept_on_home(tab, server.url) == (1, 1)  # the learner's own work is untouched
+    context.close()
+
+
+def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited_when_back(browser, postgres):
+    name = "stopped_mid_session"
+    admin = sa.create_engine(postgres.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    url = postgres.url.rsplit("/", 1)[0] + f"/{name}"
+    server = AppServer({"NN_GROUND_UP_DATABASE_URL": url})
+    context = browser.new_context(viewport={"width": 1400, "height": 1400})
+    try:
+        tab = context.new_page()
+        assert kept_on_home(tab, server.url) == (0, 0)
+        postgres.stop()
+        try:
+            tab.get_by_role("link", name="Open").first.click()  # the same session: no reload
+            expect(tab.get_by_text("Gradient check passed")).to_be_visible(timeout=120_000)
+            notice = tab.get_by_text("Your work is not being saved")
+            expect(notice).to_be_visible()
+            screenshot(tab, "store-down")
+            question = tab.get_by_test_id("stForm").filter(has=tab.get_by_text("only grad_W1"))
+            question.get_by_text("only grad_W1").click()
+            question.get_by_role("button", name="Commit my prediction").click()
+            expect(tab.get_by_text("Right.").first).to_be_visible()  # the lesson goes on
+            assert tab.get_by_test_id("stException").count() == 0
+        finally:
+            postgres.start()
+        hidden = tab.get_by_label("H (hidden units)")  # any rerun writes what waited
+        hidden.fill("40")
+        hidden.press("Enter")
+        expect(tab.get_by_text("Your work is not being saved")).to_have_count(0, timeout=30_000)
+        kept = store.Store(url)
+        learner_runs = kept.load(next(iter(_learners(kept)))).runs
+        assert len(learner_runs["backprop_numpy"]) == 2  # the default run and the one with 40 hidden units
+        kept.engine.dispose()
+        assert kept_on_home(tab, server.url) == (2, 1)
+    finally:
+        context.close()
+        server.stop()
+
+
+def _learners(kept: store.Store) -> list[str]:
+    with kept.engine.connect() as c:
+        return list(c.execute(sa.select(store.learners.c.id)).scalars())
+
+
+def test_a_run_that_ends_after_its_tab_was_closed_is_kept(context, app_url):
+    """The learner presses Train on lesson 7 and closes the tab at once: the server keeps the run when it ends."""
+    real_data_or_skip()
+    context.clear_cookies()  # a new learner
+    tab = context.new_page()
+    tab.goto(app_url + "/mlp?num_hiddens=64&num_epochs=1")
+    expect(tab.get_by_text("held once on")).to_be_visible(timeout=120_000)
+    expect(tab.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
+    tab.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train").click()
+    expect(tab.get_by_text(re.compile("scratch: epoch|Waiting|Starting"))).to_be_visible(timeout=60_000)
+    tab.close()
+    again = context.new_page()
+    for _ in range(60):  # one epoch of 64 hidden units: seconds; a busy machine's line: more
+        if kept_on_home(again, app_url)[0] == 1:
+            break
+        again.wait_for_timeout(2000)
+    assert kept_on_home(again, app_url) == (1, 0)
+    again.goto(app_url + "/mlp?num_hiddens=64&num_epochs=1")
+    expect(again.get_by_text(re.compile(r"1 kept\."))).to_be_visible(timeout=120_000)  # in the lesson's Your runs
+    again.close()
