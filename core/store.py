@@ -319,15 +319,21 @@ class Store:
         raise AssertionError("unreachable")
 
     def learner_for_subject(self, subject: str, key: str | None = None) -> str:
-        """The learner of a sign-in account ("<issuer> <subject>"), made on the first sign-in; the work of the
-        browser key `key` (what the learner did before signing in) joins it, and the key names it from now on."""
+        """The learner of a sign-in account ("<issuer> <subject>"), made on the first sign-in. What the browser of
+        key `key` did before signing in joins the account; the key keeps naming that browser's own (now empty)
+        learner, so that after signing out the browser shows none of the account's work."""
         with self._transaction() as c:
             learner = c.execute(sa.select(learners.c.id).where(learners.c.subject == subject)).scalar()
             if learner is None:
                 learner = secrets.token_hex(16)
                 c.execute(learners.insert().values(id=learner, created=_now(), seen=_now(), subject=subject))
+            else:
+                c.execute(learners.update().where(learners.c.id == learner).values(seen=_now()))
             if key is not None and valid_key(key):
-                self._join_key(c, key, learner)
+                before = c.execute(sa.select(browser_keys.c.learner_id)
+                                   .where(browser_keys.c.key_hash == hashed(key))).scalar()
+                if before is not None and before != learner:
+                    self._merge(c, before, learner)
         return learner
 
     def new_resume_code(self, learner: str) -> str:

@@ -254,7 +254,8 @@ def test_two_sessions_train_without_disturbing_each_other(tiny_dir):
 
 
 def test_a_failed_run_is_reported_not_raised(tiny_dir, monkeypatch):
-    def out_of_memory(self, owner, kind, fn, kwargs, work, label="", language="en"):  # as a worker reports it
+    def out_of_memory(self, owner, kind, fn, kwargs, work, label="", language="en", on_end=None):  # as a worker
+        # reports it
         job = Job(owner, kind, fn, kwargs, 1.0, label, state="failed", started=time.monotonic())
         job.message = describe(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"))
         return job
