@@ -46,7 +46,7 @@ def key(cookies: dict[str, str]) -> tuple[str | None, bool]:
     """The learner key the browser's cookies hold (None: none that this deployment signed), and whether the
     browser's previous cookie was replaced because it was not this deployment's."""
     cookie, found = cookies.get(COOKIE), None
-    if cookie:
+    if cookie and store.enabled():
         signing = secret()
         found = store.verify(cookie, signing) if signing is not None else None
     return found, REPLACED in cookies
@@ -59,7 +59,8 @@ class LearnerKeyMiddleware:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(ASSETS):
+        if (scope["type"] != "http" or scope["method"] != "GET" or scope["path"].startswith(ASSETS)
+                or not store.enabled()):
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or [])
         if b"text/html" not in headers.get(b"accept", b""):

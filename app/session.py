@@ -72,6 +72,7 @@ class Learner:
     step: int = 0  # lesson 1: the step of the step-through on screen
     id: str | None = None  # the store's learner; None: this session's work is kept in this tab only
     key: str | None = None  # the browser's learner key (never shown, never logged)
+    subject: str | None = None  # signed in: "<issuer> <subject>" of the account (its work is the learner's)
     key_replaced: bool = False  # the browser sent a key this deployment did not sign: it was given a new one
     unsaved: list[tuple[str, tuple]] = field(default_factory=list)  # writes the store refused, oldest first
     not_saved: str = ""  # why the store refused the latest write ("" while everything is written)
@@ -267,13 +268,15 @@ def _attempt(row: dict) -> Attempt:
 
 
 def learner() -> Learner:
-    """This browser session's learner: on the session's first call, the one the browser's key names, with the
-    work the store keeps for them (or, when the store cannot be read, none yet, and a notice)."""
+    """This browser session's learner: the signed-in account's, else the one the browser's key names, with the
+    work the store keeps for them (or, when the store cannot be read, none yet, and a notice). Found on the
+    session's first call, and again when the learner signs in or out."""
     found = st.session_state.get(KEY)
-    if found is None:
-        found = st.session_state[KEY] = Learner()
-        found.key, found.key_replaced = browser_key.key(st.context.cookies.to_dict())
-        if found.key is not None:
+    subject = signed_in()
+    if found is None or found.subject != subject:
+        key, replaced = browser_key.key(st.context.cookies.to_dict())
+        found = st.session_state[KEY] = Learner(key=key, key_replaced=replaced, subject=subject)
+        if subject is not None or key is not None:
             _attach(found)
     return found
 
@@ -281,10 +284,39 @@ def learner() -> Learner:
 def _attach(found: Learner) -> None:
     try:
         kept = store.shared()
-        learner_id = kept.learner_for_key(found.key)
+        if found.subject is not None:  # what this browser did before signing in joins the account
+            learner_id = kept.learner_for_subject(found.subject, found.key)
+        else:
+            learner_id = kept.learner_for_key(found.key)
         found.attach(learner_id, kept.load(learner_id))
     except store.Unavailable as err:
         found.not_saved = str(err)
+
+
+def sign_in_providers() -> list[str] | None:
+    """The sign-in providers the server's secrets configure (`[auth.<name>]`; [""]: one, in `[auth]` itself),
+    or None when sign-in is not configured."""
+    try:
+        auth = st.secrets.get("auth")
+    except Exception:  # no secrets file, or one that does not parse: no sign-in  # noqa: BLE001
+        return None
+    if not auth:
+        return None
+    named = [name for name, value in auth.items() if hasattr(value, "items")]
+    return named or [""]
+
+
+def signed_in() -> str | None:
+    """The signed-in account as "<issuer> <subject>" (never the e-mail, which can change hands), or None."""
+    if sign_in_providers() is None or not st.user.is_logged_in:
+        return None
+    issuer, subject = st.user.get("iss"), st.user.get("sub")
+    return f"{issuer} {subject}" if issuer and subject else None
+
+
+def account_name() -> str:
+    """What the signed-in account calls itself (to show literally)."""
+    return str(st.user.get("name") or st.user.get("email") or st.user.get("sub") or "")
 
 
 def new_resume_code() -> str | None:
@@ -315,7 +347,7 @@ def forget() -> None:
     empty learner)."""
     found = learner()
     store.shared().forget(found.id)
-    fresh = st.session_state[KEY] = Learner(key=found.key)
+    fresh = st.session_state[KEY] = Learner(key=found.key, subject=found.subject)
     _attach(fresh)
 
 

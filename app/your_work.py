@@ -41,7 +41,10 @@ def your_work() -> None:
         st.warning(_("This browser sent a learner key that this server did not issue. It was given a new one: "
                      "no one's work is shown, and yours starts afresh here."), icon=":material/gpp_maybe:")
     if found.id is None:
-        if found.key is None:
+        if not store.enabled():
+            st.info(_("Your runs, predictions and exercises are kept in this tab only: this server keeps no one's "
+                      "work. Export your runs on a lesson's page to keep them."), icon=":material/tab:")
+        elif found.key is None:
             st.info(_("Your runs, predictions and exercises are kept in this tab only: this browser did not send "
                       "its learner key (does it refuse cookies from this site?). Export your runs on a lesson's "
                       "page to keep them."), icon=":material/tab:")
@@ -49,12 +52,18 @@ def your_work() -> None:
             st.warning(_("Your work could not be loaded: {reason}. What you do now stays in this tab.").format(
                 reason=ui.literal(found.not_saved)), icon=":material/cloud_off:")
         return
+    _account(found)
     kept_runs = sum(len(h.runs) for h in found.histories.values())
     done = sum(sum(items.values()) for items in found.progress.values())
-    st.markdown(_("Your runs, predictions and exercises are kept **in this browser, on this server**: a reload, "
-                  "a new tab, next week or a restarted server finds them here ({runs} run(s) and {done} "
-                  "checkpoint(s) and exercise(s) done so far). Another browser is another learner.").format(
-        runs=kept_runs, done=done))
+    if found.subject is not None:
+        st.markdown(_("Your runs, predictions and exercises are kept **in your account, on this server**: sign in "
+                      "from any browser to find them ({runs} run(s) and {done} checkpoint(s) and exercise(s) done so "
+                      "far).").format(runs=kept_runs, done=done))
+    else:
+        st.markdown(_("Your runs, predictions and exercises are kept **in this browser, on this server**: a "
+                      "reload, a new tab, next week or a restarted server finds them here ({runs} run(s) and "
+                      "{done} checkpoint(s) and exercise(s) done so far). Another browser is another "
+                      "learner.").format(runs=kept_runs, done=done))
     carry, resume, forget = st.columns(3)
     with carry.popover(_("Carry my work to another device"), icon=":material/devices:", width="stretch"):
         st.markdown(_("A resume code, typed on Home in another browser, makes that browser yours too. Keep it "
@@ -81,6 +90,25 @@ def your_work() -> None:
             else:
                 st.success(_("Done: everything of yours was deleted. You start afresh."),
                            icon=":material/check_circle:")
+
+
+def _account(found: session.Learner) -> None:
+    """Sign in (one button per provider) or out, where the server's secrets configure sign-in."""
+    providers = session.sign_in_providers()
+    if providers is None:
+        return
+    if found.subject is not None:
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        left.markdown(_("Signed in as **{name}**.").format(name=ui.literal(session.account_name())))
+        if right.button(_("Sign out"), key="sign_out", icon=":material/logout:"):
+            st.logout()
+        return
+    st.markdown(_("Sign in to keep your work in your account and find it from any browser: what you did here "
+                  "before joins it."))
+    for column, provider in zip(st.columns(max(3, len(providers))), providers):
+        label = _("Sign in") if not provider else _("Sign in with {provider}").format(provider=provider.title())
+        if column.button(label, key=f"sign_in_{provider}", icon=":material/login:", type="primary"):
+            st.login(provider or None)
 
 
 def _resume(found: session.Learner, typed: str) -> None:

@@ -25,7 +25,8 @@ class Learner:
     base: str  # http://127.0.0.1:8501
     page: str = ""  # the page's url path: "" for Home, "mlp"
     query: str = ""  # the link's query string: "num_epochs=1&num_hiddens=128"
-    cookie: str = ""  # sent with every request: a sticky proxy's cookie
+    cookie: str = ""  # sent with every request, as a browser sends its cookies: "name=value; name=value"
+    # (a sticky proxy's, the learner key the server gave this browser)
     texts: list[str] = field(default_factory=list)  # every markdown, caption, error and exception text seen
     buttons: dict[str, str] = field(default_factory=dict)  # label -> widget id
     numbers: dict[str, tuple[str, bool]] = field(default_factory=dict)  # label -> (widget id, holds integers)
@@ -48,16 +49,17 @@ class Learner:
         return time.perf_counter() - start
 
     def _get_html(self) -> None:
-        request = urllib.request.Request(f"{self.base}/{self.page}",
-                                         headers={"Cookie": self.cookie} if self.cookie else {})
+        headers = {"Accept": "text/html"} | ({"Cookie": self.cookie} if self.cookie else {})  # as a browser asks
+        request = urllib.request.Request(f"{self.base}/{self.page}", headers=headers)
         with urllib.request.urlopen(request, timeout=60) as response:
             response.read()
             self.replica = response.headers.get("X-Replica", "")
+            jar = http.cookies.SimpleCookie(self.cookie)
             for header in response.headers.get_all("Set-Cookie") or []:
-                jar = http.cookies.SimpleCookie(header)
-                for name, morsel in jar.items():
+                for name, morsel in http.cookies.SimpleCookie(header).items():
                     if not name.startswith("_streamlit"):
-                        self.cookie = f"{name}={morsel.value}"
+                        jar[name] = morsel.value
+            self.cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
 
     async def click(self, label: str, timeout: float = 120.0) -> float:
         """Press the button labelled `label`; the seconds the rerun took. A page that has not drawn it yet (a busy

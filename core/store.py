@@ -142,6 +142,11 @@ class Kept:
     progress: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
+def enabled() -> bool:
+    """Whether this server keeps learners' work ($NN_GROUND_UP_DATABASE_URL=off: each tab keeps its own only)."""
+    return os.environ.get("NN_GROUND_UP_DATABASE_URL", "").strip().lower() != "off"
+
+
 def default_url() -> str:
     """$NN_GROUND_UP_DATABASE_URL, else a SQLite file in the user's data folder (made private to the user)."""
     configured = os.environ.get("NN_GROUND_UP_DATABASE_URL", "").strip()

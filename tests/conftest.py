@@ -57,14 +57,15 @@ def free_port() -> int:
 class AppServer:
     """`streamlit run app/Home.py` exactly as a learner starts it, on a free loopback port, with `env` added."""
 
-    def __init__(self, env: dict[str, str] | None = None):
-        self.env, self.port = {**os.environ, **(env or {})}, free_port()
+    def __init__(self, env: dict[str, str] | None = None, args: tuple[str, ...] = (), port: int | None = None):
+        self.env, self.args, self.port = {**os.environ, **(env or {})}, args, port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.start()
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "streamlit", "run", "app/Home.py", "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+               *self.args]
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60

@@ -6,16 +6,19 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import AppServer, keep_renderer
+from conftest import AppServer
 from playwright.sync_api import expect
 
 from core import store
+from core.curves import Curves
+from core.runs import Run
 from fashion_fixtures import real_data_or_skip
 from helpers import screenshot
 
 pytestmark = pytest.mark.browser
 
-HOME_SAYS = re.compile(r"finds them here \((\d+) run\(s\) and (\d+) checkpoint\(s\) and exercise\(s\) done so far\)")
+HOME_SAYS = re.compile(r"(?:finds them here|to find them) \((\d+) run\(s\) and (\d+) checkpoint\(s\) and exercise\(s\) "
+                       r"done so far\)")
 
 
 def kept_on_home(tab, url: str) -> tuple[int, int]:
@@ -50,10 +53,12 @@ def server(tmp_path):
     own.stop()
 
 
-def test_kept_work_survives_reload_new_tab_and_restart_and_travels_only_by_resume_code(browser, server):
-    mine = browser.new_context(viewport={"width": 1400, "height": 1400})
-    keep_renderer(mine, server.url)
-    tab = mine.new_page()
+def test_kept_work_survives_reload_new_tab_and_restart_and_travels_only_by_resume_code(context, stranger, server):
+    """`context` and `stranger` are two browsers (their renderers warm from the other tests); cookies are per host,
+    not per port, so each starts without one."""
+    context.clear_cookies()
+    stranger.clear_cookies()
+    tab = context.new_page()
     assert kept_on_home(tab, server.url) == (0, 0)
     assert "nn_learner" not in tab.evaluate("document.cookie")  # HttpOnly: no script of the page reads it
     assert "nn_learner" not in tab.url
@@ -61,14 +66,14 @@ def test_kept_work_survives_reload_new_tab_and_restart_and_travels_only_by_resum
     assert kept_on_home(tab, server.url) == (1, 1)
     tab.reload()
     assert kept_on_home(tab, server.url) == (1, 1)
-    assert kept_on_home(mine.new_page(), server.url) == (1, 1)  # a new tab
+    second = context.new_page()
+    assert kept_on_home(second, server.url) == (1, 1)  # a new tab
+    second.close()
     server.restart()
     assert kept_on_home(tab, server.url) == (1, 1)
     expect(tab.get_by_text(re.compile(r"^Your progress: 1 of \d+$"))).to_have_count(1)  # lesson 1's, on the ladder
 
-    theirs = browser.new_context(viewport={"width": 1400, "height": 1400})  # another browser: another learner
-    keep_renderer(theirs, server.url)
-    other = theirs.new_page()
+    other = stranger.new_page()  # another browser: another learner
     assert kept_on_home(other, server.url) == (0, 0)
 
     body = open_popover(tab, "Carry my work to another device")
@@ -94,29 +99,31 @@ def test_kept_work_survives_reload_new_tab_and_restart_and_travels_only_by_resum
     assert kept_on_home(tab, server.url) == (0, 0)
     assert kept_on_home(other, server.url) == (0, 0)  # the resumed browser was the same learner
     assert tab.get_by_test_id("stException").count() == 0
-    mine.close()
-    theirs.close()
+    tab.close()
+    other.close()
+    context.clear_cookies()  # the other tests' server did not sign these
+    stranger.clear_cookies()
 
 
-def test_a_forged_cookie_names_no_one_and_the_page_says_so(browser, server):
-    context = browser.new_context()
-    tab = context.new_page()
-    assert kept_on_home(tab, server.url) == (0, 0)
-    predict_on_lesson_1(tab, server.url)
-    [issued] = [c for c in context.cookies() if c["name"] == "nn_learner"]
+def test_a_forged_cookie_names_no_one_and_the_page_says_so(page, stranger, app_url):
+    assert kept_on_home(page, app_url) == (0, 0)
+    [issued] = [c for c in page.context.cookies() if c["name"] == "nn_learner"]
     key, mac = issued["value"].split(".")
-    for forged in (f"{'A' * 32}.{mac}", f"{key}.{'0' * 32}", "garbage", f"{key}"):
-        thief = browser.new_context()
-        thief.add_cookies([{**issued, "value": forged}])
-        page = thief.new_page()
-        assert kept_on_home(page, server.url) == (0, 0)
-        expect(page.get_by_text("did not issue")).to_be_visible()
-        thief.close()
-    assert kept_on_home(tab, server.url) == (1, 1)  # the learner's own work is untouched
-    context.close()
+    kept = store.shared()  # the tests' database, which the server shares: some work of this learner
+    kept.save_run(kept.learner_for_key(key), Run(0, "torch_nn", {"lr": 0.1}, {"x": Curves({"loss": [1.0]})}))
+    assert kept_on_home(page, app_url) == (1, 0)
+    thief = stranger.new_page()
+    for forged in (f"{'A' * 32}.{mac}", f"{key}.{'0' * 32}", "garbage", key, f"{key}.{mac}x"):
+        stranger.clear_cookies()
+        stranger.add_cookies([{**issued, "value": forged}])
+        assert kept_on_home(thief, app_url) == (0, 0)
+        expect(thief.get_by_text("did not issue")).to_be_visible()
+    thief.close()
+    stranger.clear_cookies()
+    assert kept_on_home(page, app_url) == (1, 0)  # the learner's own work is untouched
 
 
-def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited_when_back(browser, postgres):
+def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited_when_back(page, postgres):
     name = "stopped_mid_session"
     admin = sa.create_engine(postgres.url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
@@ -125,9 +132,8 @@ def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited
     admin.dispose()
     url = postgres.url.rsplit("/", 1)[0] + f"/{name}"
     server = AppServer({"NN_GROUND_UP_DATABASE_URL": url})
-    context = browser.new_context(viewport={"width": 1400, "height": 1400})
     try:
-        tab = context.new_page()
+        tab = page
         assert kept_on_home(tab, server.url) == (0, 0)
         postgres.stop()
         try:
@@ -153,7 +159,7 @@ def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited
         kept.engine.dispose()
         assert kept_on_home(tab, server.url) == (2, 1)
     finally:
-        context.close()
+        page.context.clear_cookies()  # the other tests' server did not sign it
         server.stop()
 
 
