@@ -37,7 +37,7 @@ import ui
 from core import charts, i18n, results_cache, runs, store
 from core.costs import Work
 from core.i18n import N_, _
-from core.pool import Job, Pool, TooCostly
+from core.pool import Job, Pool, TooCostly, said
 from core.worker import use_threads
 
 POLL_SECONDS = 2.0  # a class polls once per learner and interval: keep the server's one Python thread for pages
@@ -131,27 +131,63 @@ def submit(key: str, slug: str, title: str, on_end: Callable[[Ticket], None], ki
     then (the page keeps it too when it lands it: the store keeps it once)."""
     _replace(key)
     origin, learner = uuid.uuid4().hex, session.learner()
-    keep_anywhere = None if record is None or learner.id is None else functools.partial(
-        _keep_in_store, learner.id, origin, record)
+    keeper = None if record is None or learner.id is None else _StoreKeeper(learner.id, origin, record)
     try:
-        job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current(), on_end=keep_anywhere)
+        job = pool().submit(owner(), kind, fn, kwargs, work, title, language=i18n.current(),
+                            on_end=keeper and keeper.ended)
     except TooCostly as err:
         st.error(_("This run was refused: {reason}.").format(reason=err))
         return None
+    if keeper is not None:
+        threading.Thread(target=keeper.follow, args=(job,), name="run-kept-while-training", daemon=True).start()
     tickets()[key] = Ticket(key, job, slug, title, on_end, context or {}, origin=origin)
     return tickets()[key]
 
 
-def _keep_in_store(learner: str, origin: str, record: Callable[[Job], runs.Run | None], job: Job) -> None:
-    """When a run ends, on the pool's thread for it: its record in the learner's store. Not through the session:
-    the learner may have closed the tab. If the store does not answer, the page (if open) keeps it later."""
-    found = record(job)
-    if found is None:
-        return
-    try:
-        store.shared().save_run(learner, found, origin)
-    except store.Unavailable as err:
-        logging.getLogger(__name__).warning("a run that ended could not be kept yet: %s", err)
+KEEP_EVERY = 10.0  # seconds between two records of a run while it trains
+LOST = N_("the server that trained it stopped before the run ended; what it had learned by then is kept")
+
+
+@dataclass
+class _StoreKeeper:
+    """Keeps a training run's record in the learner's store, not through the session (the learner may have closed
+    the tab or gone to another replica). While it trains, every KEEP_EVERY seconds, the record so far as Failed: if
+    this server dies, another replica shows the run with what it had learned. When it ends (on a thread the pool
+    starts), the final record replaces it. If the store does not answer, the page (if open) keeps it later."""
+    learner: str
+    origin: str
+    record: Callable[[Job], runs.Run | None]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    over: bool = False  # the final record is written (or being written): no record so far may follow it
+
+    def follow(self, job: Job) -> None:
+        kept = 0.0
+        while job.active:
+            time.sleep(1.0)
+            learned = any(c.losses for c in job.curves.values())
+            if job.state != "running" or not learned or time.monotonic() - kept < KEEP_EVERY:
+                continue
+            found = self.record(job)
+            if found is None:
+                continue
+            found.status, found.message = "failed", said(job.language, LOST)
+            with self.lock:
+                if not self.over:
+                    self._save(found)
+            kept = time.monotonic()
+
+    def ended(self, job: Job) -> None:
+        with self.lock:
+            self.over = True
+            found = self.record(job)
+            if found is not None:
+                self._save(found)
+
+    def _save(self, found: runs.Run) -> None:
+        try:
+            store.shared().save_run(self.learner, found, self.origin, replace=True)
+        except store.Unavailable as err:
+            logging.getLogger(__name__).warning("a run's record could not be kept: %s", err)
 
 
 def _replace(key: str) -> None:

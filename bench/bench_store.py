@@ -146,7 +146,7 @@ def class_ends_runs(url: str, learners: int = 40, processes: int = 4) -> dict:
         w.join()
     with kept.engine.begin() as c:
         after = c.execute(sa.select(sa.func.count()).select_from(store.runs)).scalar()
-    kept.engine.dispose()
+    kept.dispose()
     seconds = [s for _, per in results for s in per]
     return {"kept": after - before, "errors": [e for errors, _ in results for e in errors],
             "median": statistics.median(seconds), "max": max(seconds)}

@@ -49,8 +49,16 @@ def _learner_column(primary_key: bool = False) -> sa.Column:
                      primary_key=primary_key, index=not primary_key, nullable=False)
 
 
+SEEN_EVERY = datetime.timedelta(hours=1)  # how often a returning learner's last visit is written
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    """A time read back from the database, in UTC (SQLite gives it back without its zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
 
 # The schema the latest migration makes (tests/test_store.py checks that they agree).
@@ -205,25 +213,40 @@ class Store:
             # then deadlock on the upgrade to a write lock ("database is locked" at once, whatever the timeout):
             # SQLAlchemy's documented recipe for pysqlite takes the write lock at BEGIN instead (BEGIN IMMEDIATE),
             # and waiting writers then queue behind the busy timeout.
-            self.engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-            @sa.event.listens_for(self.engine, "connect")
-            def _on_connect(dbapi_connection, _record):
-                dbapi_connection.isolation_level = None
-                cursor = dbapi_connection.cursor()
-                for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
-                    cursor.execute(f"PRAGMA {pragma}")
-                cursor.close()
-
-            @sa.event.listens_for(self.engine, "begin")
-            def _on_begin(connection):
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads go through an engine of their own that begins as SQLite does by default (deferred): in WAL
+            # mode they see a snapshot and never wait for a writer, so opening a page is not held up by a class's
+            # runs being written.
+            self.engine = self._sqlite_engine(url, "BEGIN IMMEDIATE")
+            self.reader = self._sqlite_engine(url, "BEGIN")
         else:
             args = {"connect_timeout": 5} if self.url.get_backend_name() == "postgresql" else {}
             self.engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
                                            connect_args=args)
+            self.reader = self.engine
         self._migrated = threading.Lock()
         self.ready = False
+
+    @staticmethod
+    def _sqlite_engine(url: str, begin: str) -> sa.Engine:
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # transactions begin as `begin` says, below
+            cursor = dbapi_connection.cursor()
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=30000", "synchronous=NORMAL"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            connection.exec_driver_sql(begin)
+
+        return engine
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self.reader.dispose()
 
     # ---- schema ----------------------------------------------------------------------------------------------
 
@@ -277,11 +300,11 @@ class Store:
             return MigrationContext.configure(connection).get_current_revision()
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sa.Connection]:
+    def _transaction(self, write: bool = True) -> Iterator[sa.Connection]:
         if not self.ready:
             self.migrate()
         try:
-            with self.engine.begin() as connection:
+            with (self.engine if write else self.reader).begin() as connection:
                 yield connection
         except exc.SQLAlchemyError as err:
             raise Unavailable(_reason(err)) from err
@@ -306,6 +329,12 @@ class Store:
         if not valid_key(key):
             raise ValueError("not a learner key")
         digest = hashed(key)
+        with self._transaction(write=False) as c:  # a returning learner (most page opens): a read, unless their
+            # last visit is over an hour old
+            known = c.execute(sa.select(learners.c.id, learners.c.seen).join(browser_keys).where(
+                browser_keys.c.key_hash == digest)).first()
+        if known is not None and _aware(known.seen) > _now() - SEEN_EVERY:
+            return known.id
         for attempt in range(2):
             try:
                 with self._transaction() as c:
@@ -403,7 +432,7 @@ class Store:
 
     def load(self, learner: str) -> Kept:
         kept = Kept()
-        with self._transaction() as c:
+        with self._transaction(write=False) as c:
             for row in c.execute(sa.select(runs).where(runs.c.learner_id == learner).order_by(runs.c.number)):
                 kept.runs.setdefault(row.lesson, []).append(_run_from_row(row))
             for row in c.execute(sa.select(predictions).where(predictions.c.learner_id == learner)
@@ -419,7 +448,7 @@ class Store:
     def lesson_record(self, learner: str, lesson: str) -> dict[str, list[dict]]:
         """Every prediction and every exercise attempt of the learner on one lesson, oldest first, as plain data
         (what an export holds besides the runs and the progress)."""
-        with self._transaction() as c:
+        with self._transaction(write=False) as c:
             found = {"predictions": [], "attempts": []}
             for row in c.execute(sa.select(predictions).where(predictions.c.learner_id == learner,
                                                               predictions.c.lesson == lesson)
@@ -434,15 +463,16 @@ class Store:
         return found
 
     def exists(self, learner: str) -> bool:
-        with self._transaction() as c:
+        with self._transaction(write=False) as c:
             return c.execute(sa.select(learners.c.id).where(learners.c.id == learner)).scalar() is not None
 
     # ---- writing: one method per change the session makes ------------------------------------------------------
 
-    def save_run(self, learner: str, run: Run, origin: str | None = None) -> None:
+    def save_run(self, learner: str, run: Run, origin: str | None = None, replace: bool = False) -> None:
         """Keep a new run. Its number becomes the next of its lesson if another tab of this learner has kept runs
         since (`run.number` is changed then): two tabs never overwrite each other's runs. A run from a Train
-        press (`origin`, unique to it) is kept once: kept already, `run.number` becomes the number it has."""
+        press (`origin`, unique to it) is kept once: kept already, `run.number` becomes the number it has, and
+        with `replace` this record replaces the kept one (a run's record while it trained, then its last)."""
         for attempt in range(5):
             try:
                 with self._transaction() as c:
@@ -451,6 +481,10 @@ class Store:
                             runs.c.learner_id == learner, runs.c.origin == origin)).scalar()
                         if number is not None:
                             run.number = number
+                            if replace:
+                                values = {k: v for k, v in _run_row(run).items() if k not in ("number", "pinned")}
+                                c.execute(runs.update().where(runs.c.learner_id == learner,
+                                                              runs.c.origin == origin).values(**values))
                             return
                     top = c.execute(sa.select(sa.func.max(runs.c.number)).where(
                         runs.c.learner_id == learner, runs.c.lesson == run.lesson)).scalar() or 0

@@ -156,7 +156,7 @@ def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited
         kept = store.Store(url)
         learner_runs = kept.load(next(iter(_learners(kept)))).runs
         assert len(learner_runs["backprop_numpy"]) == 2  # the default run and the one with 40 hidden units
-        kept.engine.dispose()
+        kept.dispose()
         assert kept_on_home(tab, server.url) == (2, 1)
     finally:
         page.context.clear_cookies()  # the other tests' server did not sign it

@@ -36,7 +36,7 @@ def url(request, tmp_path):
 def kept(url):
     found = store.Store(url)
     yield found
-    found.engine.dispose()
+    found.dispose()
 
 
 def a_run(lesson: str = "mlp", number: int = 1, lr: float = 0.1) -> Run:
@@ -179,7 +179,7 @@ def test_forty_learners_ending_runs_at_once_lose_no_row(url):
     with stores[0].engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(store.runs)).scalar() == 40
     for s in stores:
-        s.engine.dispose()
+        s.dispose()
 
 
 def test_a_database_that_does_not_answer_is_unavailable_with_a_reason(tmp_path):
@@ -207,7 +207,7 @@ def test_the_secret_is_made_once_and_shared_by_every_process(kept, url, monkeypa
     monkeypatch.delenv("NN_GROUND_UP_SECRET", raising=False)
     again = store.Store(url)
     assert kept.secret() == again.secret() and len(kept.secret()) == 64
-    again.engine.dispose()
+    again.dispose()
 
 
 def test_a_train_run_is_kept_once_whether_the_page_or_the_server_keeps_it_first(kept):
@@ -233,3 +233,31 @@ def test_an_export_holds_every_prediction_and_attempt_of_the_lesson_and_only_tha
     assert [(a["code"], a["passed"], a["message"]) for a in record["attempts"]] == [
         ("first try", False, "a missing transpose?"), ("second try", True, "")]
     assert kept.load(learner).predictions["mlp"]["adam"]["answer"] == "SGD"  # the latest is the one in force
+
+
+def test_reading_a_learner_never_waits_for_a_writer(kept):
+    """Opening a page reads the learner's work while a class's runs are written: on SQLite, reads see a snapshot
+    (WAL) and must not queue behind the write lock. A returning learner's visit writes nothing."""
+    learner = kept.learner_for_key(KEY_A)
+    kept.save_run(learner, a_run())
+    writer = store.Store(kept.url.render_as_string(hide_password=False))
+    holding, release, released = threading.Event(), threading.Event(), []
+
+    def hold_the_write_lock():
+        with writer.engine.begin() as c:  # BEGIN IMMEDIATE on SQLite: the database's one write lock
+            c.execute(store.runs.update().values(seconds=9.0))
+            holding.set()
+            release.wait(timeout=10)
+            released.append(True)
+
+    thread = threading.Thread(target=hold_the_write_lock)
+    thread.start()
+    holding.wait(timeout=10)
+    try:
+        assert kept.learner_for_key(KEY_A) == learner  # seen within the hour: nothing to write
+        assert [r.seconds for r in kept.load(learner).runs["mlp"]] == [3.5]  # the snapshot before the write
+        assert released == []  # it did not wait for the writer to finish
+    finally:
+        release.set()
+        thread.join()
+        writer.dispose()
