@@ -261,3 +261,18 @@ def test_reading_a_learner_never_waits_for_a_writer(kept):
         release.set()
         thread.join()
         writer.dispose()
+
+
+def test_signing_in_joins_the_browsers_work_to_the_account_and_leaves_the_browser_empty(kept):
+    browser = kept.learner_for_key(KEY_A)
+    kept.save_run(browser, a_run(lr=0.3))
+    kept.mark(browser, "mlp", "checkpoint:adam", True)
+    alice = kept.learner_for_subject("https://issuer alice", KEY_A)
+    assert alice != browser and kept.learner_for_subject("https://issuer alice") == alice
+    assert [r.settings["lr"] for r in kept.load(alice).runs["mlp"]] == [0.3]
+    assert kept.load(alice).progress == {"mlp": {"checkpoint:adam": True}}
+    assert kept.learner_for_key(KEY_A) == browser  # signed out, the browser is its own learner again: empty
+    assert kept.load(browser).runs == {} and kept.load(browser).progress == {}
+    bob = kept.learner_for_subject("https://issuer bob", KEY_A)  # another account on the same browser
+    assert bob != alice and kept.load(bob).runs == {}
+    assert kept.learner_for_subject("https://other-issuer alice") not in (alice, bob)  # the issuer counts
