@@ -14,6 +14,7 @@ again; until then every page says that the work is not being saved, and why. A s
 that refuses cookies, or AppTest) keeps its work in the tab only, and Home says so.
 """
 
+import functools
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -77,6 +78,7 @@ class Learner:
     unsaved: list[tuple[str, tuple]] = field(default_factory=list)  # writes the store refused, oldest first
     not_saved: str = ""  # why the store refused the latest write ("" while everything is written)
     wrong_codes: list[float] = field(default_factory=list)  # when wrong resume codes were typed
+    news: str = ""  # what Home says once, on the run after a change of learner (resumed, forgotten)
 
     # ---- the store -----------------------------------------------------------------------------------------------
 
@@ -293,6 +295,8 @@ def _attach(found: Learner) -> None:
         found.not_saved = str(err)
 
 
+@functools.cache  # read once per server process: every call of learner() asks, and without a secrets file
+# Streamlit looks for one on every read
 def sign_in_providers() -> list[str] | None:
     """The sign-in providers the server's secrets configure (`[auth.<name>]`; [""]: one, in `[auth]` itself),
     or None when sign-in is not configured."""

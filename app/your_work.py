@@ -37,6 +37,9 @@ def your_work() -> None:
     """Home: where the work is kept, the resume code, and Forget me."""
     found = session.learner()
     st.subheader(_("Your work"))
+    if found.news:
+        st.success(found.news, icon=":material/check_circle:")
+        found.news = ""
     if found.key_replaced:
         st.warning(_("This browser sent a learner key that this server did not issue. It was given a new one: "
                      "no one's work is shown, and yours starts afresh here."), icon=":material/gpp_maybe:")
@@ -87,9 +90,9 @@ def your_work() -> None:
                 session.forget()
             except store.Unavailable as err:
                 st.error(_("Nothing was deleted: {reason}.").format(reason=ui.literal(str(err))))
-            else:
-                st.success(_("Done: everything of yours was deleted. You start afresh."),
-                           icon=":material/check_circle:")
+            else:  # drawn again from the start: every count on the page is the new learner's
+                session.learner().news = _("Done: everything of yours was deleted. You start afresh.")
+                st.rerun()
 
 
 def _account(found: session.Learner) -> None:
@@ -130,5 +133,5 @@ def _resume(found: session.Learner, typed: str) -> None:
         st.error(_("No one's work has this code: nothing changed."))
         return
     found.wrong_codes.clear()
-    st.success(_("Resumed: this browser now has that work, together with what it had."),
-               icon=":material/check_circle:")
+    session.learner().news = _("Resumed: this browser now has that work, together with what it had.")
+    st.rerun()  # drawn again from the start: every count on the page is the resumed learner's
