@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,16 +36,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT), str(ROOT / "tests")]
 
+from bench_load import free_port, p95, say  # noqa: E402
 from streamlit_client import Learner  # noqa: E402
 
 PAGES = ["", "backprop_numpy", "tensors_autograd", "torch_nn", "torch_optim", "linear_regression",
          "softmax_regression", "mlp"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(database: str) -> tuple[subprocess.Popen, str]:
@@ -67,14 +61,6 @@ def start(database: str) -> tuple[subprocess.Popen, str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the server did not start") from None
             time.sleep(0.3)
-
-
-def say(line: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
-
-
-def p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
 
 async def reader(seed: int, urls: dict[str, str], rounds: int, opens: dict[str, list], errors: list) -> None:

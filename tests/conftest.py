@@ -93,9 +93,36 @@ class AppServer:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """Start the app exactly as a learner does and yield its URL."""
-    server = AppServer()
+def sign_in_provider():
+    """An OpenID Connect provider on loopback (oidc-provider-mock, in a thread of this process), which the app's
+    server signs in with; None where it is not installed (outside CI: the sign-in test is then skipped)."""
+    try:
+        import oidc_provider_mock
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("oidc-provider-mock is not installed (pip install -r requirements-dev.txt)")
+        yield None
+        return
+    with oidc_provider_mock.run_server_in_thread(port=free_port()) as running:
+        yield f"http://127.0.0.1:{running.server_port}"
+
+
+@pytest.fixture(scope="session")
+def app_url(sign_in_provider, tmp_path_factory):
+    """Start the app exactly as a learner does and yield its URL. Its secrets configure sign-in with the provider
+    above, as a class's server would (Home then offers Sign in); its learners' work goes to the run's database."""
+    port, args = free_port(), ()
+    if sign_in_provider is not None:
+        secrets = tmp_path_factory.mktemp("secrets") / "secrets.toml"
+        secrets.write_text(f"""[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "{os.urandom(16).hex()}"
+client_id = "explorer"
+client_secret = "{os.urandom(8).hex()}"
+server_metadata_url = "{sign_in_provider}/.well-known/openid-configuration"
+""")
+        args = ("--secrets.files", str(secrets))
+    server = AppServer(args=args, port=port)
     try:
         yield server.url
     finally:

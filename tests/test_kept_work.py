@@ -64,7 +64,8 @@ def open_popover(tab, label: str):
 @pytest.fixture
 def server(tmp_path):
     """A server of the test's own, on a database of its own that a restart keeps."""
-    own = AppServer({"NN_GROUND_UP_DATABASE_URL": f"sqlite:///{tmp_path / 'explorer.sqlite3'}"})
+    own = AppServer({"NN_GROUND_UP_DATABASE_URL": f"sqlite:///{tmp_path / 'explorer.sqlite3'}",
+                     "NN_GROUND_UP_SLOTS": "1"})  # one training worker: this server trains nothing
     yield own
     own.stop()
 
@@ -149,7 +150,7 @@ def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited
         c.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     url = postgres.url.rsplit("/", 1)[0] + f"/{name}"
-    server = AppServer({"NN_GROUND_UP_DATABASE_URL": url})
+    server = AppServer({"NN_GROUND_UP_DATABASE_URL": url, "NN_GROUND_UP_SLOTS": "1"})  # it trains nothing
     try:
         tab = page
         assert kept_on_home(tab, server.url) == (0, 0)

@@ -276,3 +276,11 @@ def test_signing_in_joins_the_browsers_work_to_the_account_and_leaves_the_browse
     bob = kept.learner_for_subject("https://issuer bob", KEY_A)  # another account on the same browser
     assert bob != alice and kept.load(bob).runs == {}
     assert kept.learner_for_subject("https://other-issuer alice") not in (alice, bob)  # the issuer counts
+
+
+def test_a_typed_resume_code_is_read_forgivingly_and_anything_else_refused():
+    assert store.normal_code("abcd-efgh-jkmn-pqrs") == "ABCDEFGHJKMNPQRS"
+    assert store.normal_code(" 0O1l-IIii 2345 6789 ") == "0011111123456789"  # O, I and L read as 0 and 1
+    for typed in ["", "ABCD-EFGH-JKMN-PQR", "ABCD-EFGH-JKMN-PQRST", "ABCD-EFGH-JKMN-PQRU",  # U is not a digit
+                  "'; DROP TABLE learners; --", "**ABCD**EFGHJKMNPQ", "<script>alert(1)</script>", "ä" * 16]:
+        assert store.normal_code(typed) is None, typed
