@@ -2,18 +2,26 @@
 new tab, a restarted server; another browser sees none of it; a resume code carries it; Forget me empties it; a
 database that stops mid-session gives a notice, never an exception, and what waited is written once it is back."""
 
+import http.cookies
 import re
+import sys
+import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from conftest import AppServer
 from playwright.sync_api import expect
+from test_replicas import in_thread
 
 from core import store
 from core.curves import Curves
 from core.runs import Run
 from fashion_fixtures import real_data_or_skip
 from helpers import screenshot
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from streamlit_client import Learner  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -124,22 +132,31 @@ def test_kept_work_survives_reload_new_tab_and_restart_and_travels_only_by_resum
     stranger.clear_cookies()
 
 
-def test_a_forged_cookie_names_no_one_and_the_page_says_so(page, stranger, app_url):
-    assert kept_on_home(page, app_url) == (0, 0)
-    [issued] = [c for c in page.context.cookies() if c["name"] == "nn_learner"]
-    key, mac = issued["value"].split(".")
-    kept = store.shared()  # the tests' database, which the server shares: some work of this learner
-    kept.save_run(kept.learner_for_key(key), Run(0, "torch_nn", {"lr": 0.1}, {"x": Curves({"loss": [1.0]})}))
-    assert kept_on_home(page, app_url) == (1, 0)
-    thief = stranger.new_page()
-    for forged in (f"{'A' * 32}.{mac}", f"{key}.{'0' * 32}", key):  # another key, another MAC, none
-        stranger.clear_cookies()
-        stranger.add_cookies([{**issued, "value": forged}])
-        assert kept_on_home(thief, app_url) == (0, 0)
-        expect(thief.get_by_text("did not issue")).to_be_visible()
-    thief.close()
-    stranger.clear_cookies()
-    assert kept_on_home(page, app_url) == (1, 0)  # the learner's own work is untouched
+def test_a_forged_cookie_names_no_one_and_the_page_says_so(app_url):
+    """Browsers without a renderer (the bench's websocket client): one with a key this server gave, then cookies
+    forged from it."""
+    async def scenario():
+        mine = Learner(app_url, "")
+        await mine.open()
+        await mine.close()
+        issued = http.cookies.SimpleCookie(mine.cookie)["nn_learner"].value
+        kept = store.shared()  # the run's database, which the server shares: some work of this learner
+        key, mac = issued.split(".")
+        kept.save_run(kept.learner_for_key(key), Run(0, "torch_nn", {"lr": 0.1}, {"x": Curves({"loss": [1.0]})}))
+        seen = {}
+        for name, value in (("own", issued), ("another key", f"{'A' * 32}.{mac}"),
+                            ("another MAC", f"{key}.{'0' * 32}"), ("no MAC", key)):
+            tab = Learner(app_url, "", cookie=f"nn_learner={value}")
+            await tab.open()
+            await tab.close()
+            seen[name] = " ".join(tab.texts)
+        return seen
+
+    seen = in_thread(scenario())
+    assert HOME_SAYS.search(seen["own"]).groups() == ("1", "0")
+    for name in ("another key", "another MAC", "no MAC"):
+        assert HOME_SAYS.search(seen[name]).groups() == ("0", "0"), name
+        assert "did not issue" in seen[name], name
 
 
 def test_a_database_that_stops_mid_session_gives_a_notice_and_writes_what_waited_when_back(page, postgres):
@@ -185,23 +202,26 @@ def _learners(kept: store.Store) -> list[str]:
         return list(c.execute(sa.select(store.learners.c.id)).scalars())
 
 
-def test_a_run_that_ends_after_its_tab_was_closed_is_kept(context, app_url):
-    """The learner presses Train on lesson 7 and closes the tab at once: the server keeps the run when it ends."""
+def test_a_run_that_ends_after_its_tab_was_closed_is_kept(app_url):
+    """The learner presses Train on lesson 7 and closes the tab at once (the bench's websocket client): the server
+    keeps the run when it ends."""
     real_data_or_skip()
-    context.clear_cookies()  # a new learner
-    tab = context.new_page()
-    tab.goto(app_url + "/mlp?num_hiddens=64&num_epochs=1")
-    expect(tab.get_by_text("held once on")).to_be_visible(timeout=120_000)
-    expect(tab.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=120_000)
-    tab.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Train").click()
-    expect(tab.get_by_text(re.compile("scratch: epoch|Waiting|Starting"))).to_be_visible(timeout=60_000)
-    tab.close()
-    again = context.new_page()
-    for _ in range(60):  # one epoch of 64 hidden units: seconds; a busy machine's line: more
-        if kept_on_home(again, app_url)[0] == 1:
+
+    async def scenario():
+        tab = Learner(app_url, "mlp", "num_hiddens=64&num_epochs=1")
+        await tab.open()
+        await tab.click("Train")
+        await tab.poll_until("scratch: epoch", "Waiting", "Starting", timeout=120)
+        await tab.close()  # the tab is gone: no page of this learner will land the run
+        return http.cookies.SimpleCookie(tab.cookie)["nn_learner"].value
+
+    cookie = in_thread(scenario())
+    kept = store.shared()
+    learner = kept.learner_for_key(store.verify(cookie, kept.secret()))
+    for _ in range(120):  # one epoch of 64 hidden units: seconds; a busy machine's line: more
+        found = kept.load(learner).runs.get("mlp", [])
+        if found:
             break
-        again.wait_for_timeout(2000)
-    assert kept_on_home(again, app_url) == (1, 0)
-    again.goto(app_url + "/mlp?num_hiddens=64&num_epochs=1")
-    expect(again.get_by_text(re.compile(r"1 kept\."))).to_be_visible(timeout=120_000)  # in the lesson's Your runs
-    again.close()
+        time.sleep(1)
+    assert [(r.status, r.settings["num_hiddens"]) for r in found] == [("finished", 64)]
+    assert found[0].curves["scratch"].num_epochs == 1
