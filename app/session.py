@@ -100,7 +100,7 @@ class Learner:
         for slug, rows in kept.attempts.items():
             self.attempts[slug] = {exercise: _attempt(row) for exercise, row in rows.items()}
 
-    def _write(self, method: str, *args) -> Any:
+    def _write(self, method: str, *args) -> bool:
         """Write a change through to the store (in order after any that wait); False when it could not be."""
         if self.id is None:
             return False
